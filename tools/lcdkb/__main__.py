@@ -1,0 +1,5 @@
+import sys
+
+from lcdkb.cli import main
+
+sys.exit(main())

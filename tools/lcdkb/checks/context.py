@@ -1,0 +1,57 @@
+"""What a check sees: the schema-valid files, indexed catalogues, and the date to judge by."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from lcdkb.load import DataFile
+
+
+@dataclass
+class Context:
+    catalogues: dict[str, DataFile]
+    payers: list[DataFile]
+    today: date
+    codes: dict[str, dict] = field(init=False)
+    states: set[str] | None = field(init=False)
+    jurisdictions: dict[str, dict] | None = field(init=False)
+    modifiers: set[str] | None = field(init=False)
+
+    def __post_init__(self):
+        self.codes = self._index("codes", "code")
+        self.states = set(self._index("states", "code")) if "states" in self.catalogues else None
+        self.jurisdictions = self._index("jurisdictions", "id") if "jurisdictions" in self.catalogues else None
+        self.modifiers = set(self._index("modifiers", "code")) if "modifiers" in self.catalogues else None
+
+    def _index(self, kind: str, key: str) -> dict:
+        data_file = self.catalogues.get(kind)
+        return {entry[key]: entry for entry in data_file.data[kind]} if data_file else {}
+
+    @property
+    def files(self) -> list[DataFile]:
+        return list(self.catalogues.values()) + self.payers
+
+    def rules(self):
+        """(file, path, rule) for every rule in every payer file."""
+        for data_file in self.payers:
+            for index, rule in enumerate(data_file.data["rules"]):
+                yield data_file, ("rules", index), rule
+
+    def fact_blocks(self):
+        """(file, path, block) for every rule and every shared policy block."""
+        for data_file in self.payers:
+            for name, policy in data_file.data.get("policies", {}).items():
+                yield data_file, ("policies", name), policy
+        yield from self.rules()
+
+
+def walk_strings(value, path=()):
+    """(path, text) for every string value in a document, keys excluded."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from walk_strings(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from walk_strings(item, path + (index,))

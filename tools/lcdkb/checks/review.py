@@ -1,0 +1,47 @@
+"""Review metadata and dates: intervals in range, nothing reviewed in the future, date pairs in order."""
+from __future__ import annotations
+
+from datetime import date
+
+from lcdkb.checks import check
+
+MIN_INTERVAL, MAX_INTERVAL = 60, 90
+
+
+@check("LCD030", "review-interval", f"Review intervals are {MIN_INTERVAL} to {MAX_INTERVAL} days (file default and per-rule overrides).")
+def review_interval(ctx, report):
+    for data_file in ctx.payers:
+        _check_interval(report, data_file, ("review_interval_days",), data_file.data["review_interval_days"])
+    for data_file, path, rule in ctx.rules():
+        if "interval_days" in rule["review"]:
+            _check_interval(report, data_file, path + ("review", "interval_days"), rule["review"]["interval_days"])
+
+
+def _check_interval(report, data_file, path, days):
+    if not MIN_INTERVAL <= days <= MAX_INTERVAL:
+        report(data_file, path, f"review interval {days} days is outside {MIN_INTERVAL}-{MAX_INTERVAL}",
+               f"payer rules are re-checked every {MIN_INTERVAL} to {MAX_INTERVAL} days; pick a value in that range")
+
+
+@check("LCD031", "no-future-review", "last_reviewed and a source's checked date are not after today.")
+def no_future_review(ctx, report):
+    for data_file, path, rule in ctx.rules():
+        reviewed = rule["review"]["last_reviewed"]
+        if date.fromisoformat(reviewed) > ctx.today:
+            report(data_file, path + ("review", "last_reviewed"), f"last_reviewed {reviewed} is in the future",
+                   f"use the date you actually checked the rule (today is {ctx.today.isoformat()})")
+    for data_file in ctx.files:
+        for index, source in enumerate(data_file.data.get("sources", [])):
+            if date.fromisoformat(source["checked"]) > ctx.today:
+                report(data_file, ("sources", index, "checked"), f"source '{source['id']}' checked {source['checked']} is in the future",
+                       f"use the date you read it (today is {ctx.today.isoformat()})")
+
+
+@check("LCD032", "dates-in-order", "Date ranges run forwards: a prior authorization period ends on or after the day it starts.")
+def dates_in_order(ctx, report):
+    for data_file, path, block in ctx.fact_blocks():
+        for index, prior_auth in enumerate(block.get("prior_auth", [])):
+            start, end = prior_auth.get("from"), prior_auth.get("until")
+            if start and end and end < start:
+                report(data_file, path + ("prior_auth", index, "until"), f"prior authorization ends ({end}) before it starts ({start})",
+                       "swap the dates or correct the one that is wrong")

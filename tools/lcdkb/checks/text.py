@@ -1,0 +1,49 @@
+"""Text checks: safe links, our own words (never AMA CPT descriptors), no markup in prose."""
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from lcdkb.checks import check
+from lcdkb.checks.context import walk_strings
+
+URL_FIELDS = {"url", "website"}
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|<\s*script|javascript:", re.IGNORECASE)
+
+
+def _phrases() -> list[str]:
+    text = resources.files("lcdkb").joinpath("ama_phrases.txt").read_text(encoding="utf-8")
+    return [line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@check("LCD040", "https-links", "Every link is an https:// address (no http, javascript:, data: or other schemes).")
+def https_links(ctx, report):
+    for data_file in ctx.files:
+        for path, value in walk_strings(data_file.data):
+            if path and path[-1] in URL_FIELDS and not value.lower().startswith("https://"):
+                scheme = value.split(":", 1)[0] if ":" in value else "no scheme"
+                report(data_file, path, f"link '{value[:80]}' is not https ({scheme})",
+                       "link the https:// address of the page you read")
+
+
+@check("LCD041", "own-words", "No text reproduces AMA CPT descriptor wording; labels and notes are in our own words.")
+def own_words(ctx, report):
+    phrases = _phrases()
+    for data_file in ctx.files:
+        for path, value in walk_strings(data_file.data):
+            lowered = value.lower()
+            for phrase in phrases:
+                if phrase in lowered:
+                    report(data_file, path, f"text contains AMA CPT descriptor wording: '{phrase}'",
+                           "CPT descriptors are copyrighted: describe the service in your own short words")
+                    break
+
+
+@check("LCD042", "plain-text", "Text fields hold plain text: no HTML tags, scripts or javascript: links.")
+def plain_text(ctx, report):
+    for data_file in ctx.files:
+        for path, value in walk_strings(data_file.data):
+            match = _TAG.search(value)
+            if match:
+                report(data_file, path, f"text contains markup '{match.group(0)[:40]}'",
+                       "write plain text; the site formats it and shows any markup as literal characters")

@@ -1,0 +1,87 @@
+"""The ``lcdkb`` command line. Exit codes: 0 clean, 1 problems found, 2 usage errors."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from lcdkb import __version__
+from lcdkb.paths import DATA_ENV, default_data_dir
+
+
+class UsageError(Exception):
+    pass
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (use YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lcdkb", description="Payer coverage rules for interventional pain billing.")
+    parser.add_argument("--version", action="version", version=f"lcdkb {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    validate = commands.add_parser("validate", help="check the data files (schema and named checks)",
+                                   description="Check the data files. Exit 0 when clean, 1 when any error, 2 on usage errors.")
+    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                          help="only report problems in these files (the whole data folder is still read for references)")
+    _data_option(validate)
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.add_argument("--list-checks", action="store_true", help="print every check with its code and meaning")
+    validate.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+    validate.set_defaults(run=_run_validate)
+    return parser
+
+
+def _data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, metavar="DIR",
+                        help=f"data folder (default: ${DATA_ENV}, else ./lcd_data, else the repository's lcd_data/)")
+
+
+def _data_dir(args) -> Path:
+    root = args.data or default_data_dir()
+    if not root.is_dir():
+        raise UsageError(f"data folder '{root}' does not exist (set --data DIR or ${DATA_ENV})")
+    return root
+
+
+def _run_validate(args) -> int:
+    from lcdkb.checks import all_checks
+    from lcdkb.problems import has_errors, summary, to_json
+    from lcdkb.validate import validate
+
+    if args.list_checks:
+        for check in all_checks():
+            print(f"{check.code}  {check.severity:<7}  {check.name:<26}  {check.description}")
+        return 0
+    for path in args.paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"no such file: {path}")
+    result = validate(_data_dir(args), args.paths, today=args.today)
+    if args.format == "json":
+        sys.stdout.write(to_json(result.problems))
+    else:
+        for problem in result.problems:
+            print(problem.as_text())
+    print(summary(result.problems, result.files_checked), file=sys.stderr)
+    return 1 if has_errors(result.problems) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        print(f"lcdkb: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

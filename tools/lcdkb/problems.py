@@ -1,0 +1,41 @@
+"""The one shape every reported problem takes, and how problems are printed."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    hint: str = ""
+    severity: str = ERROR
+
+    def as_text(self) -> str:
+        text = f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity}: {self.message}"
+        return f"{text}; hint: {self.hint}" if self.hint else text
+
+
+def has_errors(problems: list[Problem]) -> bool:
+    return any(p.severity == ERROR for p in problems)
+
+
+def to_json(problems: list[Problem]) -> str:
+    return json.dumps([asdict(p) for p in problems], indent=2, ensure_ascii=False) + "\n"
+
+
+def summary(problems: list[Problem], files_checked: int) -> str:
+    errors = sum(p.severity == ERROR for p in problems)
+    warnings = len(problems) - errors
+    if not problems:
+        return f"OK: {files_checked} files checked, no problems"
+    files = len({p.path for p in problems})
+    return (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
+            f"in {files} file{'s' * (files != 1)} ({files_checked} files checked)")

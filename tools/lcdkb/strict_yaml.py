@@ -1,0 +1,229 @@
+"""Strict YAML: parse text into plain Python data without YAML 1.1's silent corruptions.
+
+What it guarantees, and why (see docs/data-guidelines.md):
+- codes, IDs and dates stay strings: ``0213`` stays ``"0213"``, ``2025-10-01`` stays ``"2025-10-01"``;
+- only lowercase ``true``/``false`` are booleans (``NO``, ``yes``, ``On`` stay strings);
+- only plain decimal numbers are numbers (no octal, hex, sexagesimal or ``1e3``);
+- duplicate keys, anchors, aliases, merge keys, explicit tags and non-text keys are errors;
+- nesting deeper than ``MAX_DEPTH`` is an error (the C composer would otherwise crash);
+- every node keeps its line and column, so any problem can be reported as ``file:line:col``.
+
+The C parser (libyaml) produces events; composition runs in Python so that each of the rules
+above is checked at the node that breaks it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
+
+MAX_DEPTH = 32
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+SEQ = "tag:yaml.org,2002:seq"
+MAP = "tag:yaml.org,2002:map"
+
+_INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
+_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
+_NUMBER_START = frozenset("-0123456789")
+
+try:
+    _Parser = yaml.cyaml.CParser
+except AttributeError:  # PyYAML built without libyaml: same rules, slower parser
+    from yaml.parser import Parser as _PyParser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, _PyParser):  # type: ignore[no-redef]
+        def __init__(self, stream):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            _PyParser.__init__(self)
+
+
+class YamlError(Exception):
+    """A problem that stops a file from being read. ``code`` is the check code (LCD001-LCD005)."""
+
+    def __init__(self, code: str, message: str, line: int = 1, column: int = 1, hint: str = ""):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+        self.column = column
+        self.hint = hint
+
+
+def _at(mark) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+class _StrictComposer(Composer, _Parser, BaseResolver):
+    """Composes nodes from libyaml events, refusing what YAML 1.1 would silently mangle."""
+
+    def __init__(self, text: str):
+        _Parser.__init__(self, text)
+        Composer.__init__(self)
+        BaseResolver.__init__(self)
+        self._depth = 0
+
+    def resolve(self, kind, value, implicit):
+        if kind is not ScalarNode:
+            return MAP if kind is MappingNode else SEQ
+        if not implicit[0]:
+            return STR
+        if value in ("true", "false"):
+            return BOOL
+        if value in ("", "~", "null"):
+            return NULL
+        if value[:1] in _NUMBER_START:
+            if _INT.match(value):
+                return INT
+            if _FLOAT.match(value):
+                return FLOAT
+        return STR
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            line, col = _at(event.start_mark)
+            raise YamlError("LCD003", f"alias '*{event.anchor}' is not allowed", line, col,
+                            "write the value out in full; anchors and aliases hide what a rule says")
+        if event.anchor is not None:
+            line, col = _at(event.start_mark)
+            raise YamlError("LCD003", f"anchor '&{event.anchor}' is not allowed", line, col,
+                            "remove the anchor and write each value out in full")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!":
+            line, col = _at(event.start_mark)
+            raise YamlError("LCD003", f"explicit tag '{tag}' is not allowed", line, col,
+                            "remove the tag; quote the value if it must stay text")
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            line, col = _at(event.start_mark)
+            raise YamlError("LCD005", f"nesting deeper than {MAX_DEPTH} levels", line, col,
+                            "the data format never nests this deep; check the indentation")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+@dataclass
+class YamlDocument:
+    """Parsed data plus the node tree it came from, for locating any path in the source."""
+
+    data: Any
+    root: Node
+
+    def position(self, path: tuple = (), key: bool = False) -> tuple[int, int]:
+        """(line, column) of the value at ``path``; with ``key=True``, of the last key itself.
+
+        Follows the path as far as it exists, so a path into a missing field points at the
+        nearest enclosing node.
+        """
+        node = self.root
+        key_node = None
+        for part in path:
+            key_node = None
+            if isinstance(node, MappingNode):
+                for k, v in node.value:
+                    if k.value == part:
+                        key_node, node = k, v
+                        break
+                else:
+                    break
+            elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                node = node.value[part]
+            else:
+                break
+        if key and key_node is not None:
+            return _at(key_node.start_mark)
+        return _at(node.start_mark)
+
+
+def _build(node: Node) -> Any:
+    """Turn a composed node into plain data; checks keys for duplicates and type."""
+    if isinstance(node, ScalarNode):
+        tag, value = node.tag, node.value
+        if tag == STR:
+            return value
+        if tag == BOOL:
+            return value == "true"
+        if tag == INT:
+            return int(value)
+        if tag == FLOAT:
+            return float(value)
+        return None
+    if isinstance(node, SequenceNode):
+        return [_build(item) for item in node.value]
+    result: dict[str, Any] = {}
+    first_seen: dict[str, Node] = {}
+    for key_node, value_node in node.value:
+        if key_node.value == "<<" and isinstance(key_node, ScalarNode) and not key_node.style:
+            line, col = _at(key_node.start_mark)
+            raise YamlError("LCD003", "merge key '<<' is not allowed", line, col,
+                            "write the fields out in full")
+        if not isinstance(key_node, ScalarNode) or key_node.tag != STR:
+            line, col = _at(key_node.start_mark)
+            raise YamlError("LCD003", f"key {key_node.value!r} is not text", line, col,
+                            "field names are words like 'code' or 'sources'; quote numeric keys")
+        key = key_node.value
+        if key in first_seen:
+            line, col = _at(key_node.start_mark)
+            first_line = first_seen[key].start_mark.line + 1
+            raise YamlError("LCD002", f"duplicate key '{key}' (first defined on line {first_line})",
+                            line, col, "merge the two entries into one; YAML would silently keep only the last")
+        first_seen[key] = key_node
+        result[key] = _build(value_node)
+    return result
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _syntax_hint(text: str, mark, problem: str) -> str:
+    lines = text.splitlines()
+    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+        return "YAML indentation must use spaces, not tabs"
+    if "another document" in problem:
+        return "a data file holds one document: remove the '---' separator and what follows"
+    return "check the indentation, the colons and the quotes on this line and the one above"
+
+
+def parse_yaml(text: str) -> YamlDocument:
+    """Parse one YAML document. Raises ``YamlError`` with a check code and position."""
+    composer = _StrictComposer(text)
+    try:
+        root = composer.get_single_node()
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = _at(mark)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlError("LCD001", f"YAML syntax error: {problem}", line, col,
+                        _syntax_hint(text, mark, problem)) from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        raise YamlError("LCD004", f"control character U+{exc.character:04X} is not allowed", line, col,
+                        "delete the invisible character (often pasted from a PDF or a web page)") from None
+    except yaml.YAMLError as exc:
+        raise YamlError("LCD001", f"YAML syntax error: {exc}", 1, 1,
+                        "check the file is valid YAML") from None
+    finally:
+        composer.dispose()
+    if root is None:
+        raise YamlError("LCD005", "the file holds no data", 1, 1,
+                        "start from a copy of an existing file in the same folder")
+    return YamlDocument(_build(root), root)

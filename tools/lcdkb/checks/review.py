@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from lcdkb.checks import check
+from lcdkb.problems import WARNING
 
 MIN_INTERVAL, MAX_INTERVAL = 60, 90
 
@@ -45,3 +46,15 @@ def dates_in_order(ctx, report):
             if start and end and end < start:
                 report(data_file, path + ("prior_auth", index, "until"), f"prior authorization ends ({end}) before it starts ({start})",
                        "swap the dates or correct the one that is wrong")
+
+
+DATED_TYPES = {"LCD", "billing-article", "NCD", "payer-policy", "federal-rule"}
+
+
+@check("LCD034", "source-effective-date", "LCDs, articles, NCDs, payer policies and federal rules record the effective date of the version read.", severity=WARNING)
+def source_effective_date(ctx, report):
+    for data_file in ctx.files:
+        for index, source in enumerate(data_file.data.get("sources", [])):
+            if source["type"] in DATED_TYPES and "effective_date" not in source:
+                report(data_file, ("sources", index, "id"), f"source '{source['id']}' has no effective_date",
+                       "add the effective date shown on the document; if it shows none, say so in 'note'")

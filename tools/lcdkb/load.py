@@ -24,6 +24,7 @@ class DataFile:
     display: str
     kind: str
     doc: YamlDocument | None = None
+    first_line: str = ""
 
     @property
     def data(self):
@@ -106,7 +107,8 @@ def read_file(path: Path, kind: str | None, root: Path) -> tuple[DataFile | None
     if not isinstance(doc.data, dict):
         return None, [_problem(display, "LCD005", f"the top level is a {_kind_name(doc.data)}, not a mapping of fields",
                                "a data file starts with fields such as 'payer:' or 'codes:'")]
-    return DataFile(path, display, kind or kind_from_content(doc), doc), []
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    return DataFile(path, display, kind or kind_from_content(doc), doc, first_line), []
 
 
 def _kind_name(value) -> str:

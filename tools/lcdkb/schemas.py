@@ -95,7 +95,8 @@ def _explain(error: ValidationError, where: str) -> tuple[str, str, tuple]:
                     f"put it in quotes: \"{value}\"", ())
         if expected == "string" and value is None:
             return f"{where} is empty", "fill it in or remove the field", ()
-        return f"{where}: expected {_a(expected)}, found {_a(_json_type(value))}", _description(error), ()
+        found = "nothing" if value is None else _a(_json_type(value))
+        return f"{where}: expected {_a(expected)}, found {found}", _description(error), ()
     if kind == "enum":
         options = [str(o) for o in error.validator_value]
         close = difflib.get_close_matches(str(value), options, n=1)

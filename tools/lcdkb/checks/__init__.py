@@ -39,8 +39,9 @@ class Report:
         self.check = check
         self.problems: list[Problem] = []
 
-    def __call__(self, data_file, path: tuple, message: str, hint: str = "", key: bool = False) -> None:
-        line, column = data_file.doc.position(tuple(path), key=key)
+    def __call__(self, data_file, path: tuple | None, message: str, hint: str = "", key: bool = False) -> None:
+        """Report a problem at ``path`` in the file (``None``: the file's first line)."""
+        line, column = (1, 1) if path is None else data_file.doc.position(tuple(path), key=key)
         self.problems.append(Problem(data_file.display, line, column, self.check.code, message, hint,
                                      self.check.severity))
 

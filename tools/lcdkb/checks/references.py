@@ -150,7 +150,10 @@ def _references(value, path=()):
 @check("LCD029", "rule-cites-sources", "Every rule cites at least one source, itself or through its policy.")
 def rule_cites_sources(ctx, report):
     for data_file, path, rule in ctx.rules():
-        policy = data_file.data.get("policies", {}).get(rule.get("policy"), {})
+        policies = data_file.data.get("policies", {})
+        if "policy" in rule and rule["policy"] not in policies:
+            continue  # LCD028 reports the unknown policy
+        policy = policies.get(rule.get("policy"), {})
         if not rule.get("sources") and not policy.get("sources"):
             report(data_file, path + ("code",), f"rule for '{rule['code']}' cites no source",
                    "add 'sources: [<id>]' naming the documents this rule was read in")

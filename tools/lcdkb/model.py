@@ -1,0 +1,133 @@
+"""The one in-memory model every output reads: payers, codes, jurisdictions and fully resolved rules.
+
+Built only from data that validated without errors. Authoring shorthand is resolved here, once:
+a rule's policy facts are merged in (a fact on the rule replaces the policy's), source ids become
+``Source`` objects, and a Medicare jurisdiction's states come from the jurisdiction catalogue.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lcdkb.validate import Validation
+
+CONFIDENCE_ORDER = ("conflicting", "unverified", "verified-secondary", "verified-primary")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    type: str
+    url: str
+    checked: str
+    confidence: str
+    title: str | None = None
+    version: str | None = None
+    effective_date: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Payer:
+    id: str
+    name: str
+    kind: str
+    jurisdiction: str | None
+    states: tuple[str, ...]
+    path: Path
+    aliases: tuple[str, ...] = ()
+    website: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    payer_id: str
+    code: str
+    policy: str | None
+    policy_title: str | None
+    facts: dict
+    sources: tuple[Source, ...]  # the policy's and the rule's, then any a single fact cites
+    last_reviewed: str
+    reviewed_by: str
+    review_interval_days: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.payer_id}/{self.code}"
+
+    @property
+    def confidence(self) -> str:
+        """The weakest confidence among the rule's sources and any fact's own confidence."""
+        levels = [s.confidence for s in self.sources]
+        levels += [f["confidence"] for f in _fact_dicts(self.facts) if "confidence" in f]
+        return min(levels, key=CONFIDENCE_ORDER.index)
+
+
+@dataclass
+class KnowledgeBase:
+    codes: dict[str, dict]
+    states: dict[str, dict]
+    jurisdictions: dict[str, dict]
+    modifiers: dict[str, dict]
+    payers: dict[str, Payer] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+
+    def rules_for(self, code: str | None = None, payer_id: str | None = None) -> list[Rule]:
+        return [r for r in self.rules if (code is None or r.code == code) and (payer_id is None or r.payer_id == payer_id)]
+
+    def jurisdiction_for_state(self, state: str) -> str | None:
+        for jurisdiction in self.jurisdictions.values():
+            if state in jurisdiction["states"]:
+                return jurisdiction["id"]
+        return None
+
+
+def _fact_dicts(facts: dict):
+    for value in facts.values():
+        if isinstance(value, dict):
+            yield value
+        elif isinstance(value, list):
+            yield from (item for item in value if isinstance(item, dict))
+
+
+def build_model(validation: Validation) -> KnowledgeBase:
+    """The knowledge base from a validation that found no errors."""
+    ctx = validation.context
+    kb = KnowledgeBase(
+        codes=dict(ctx.codes),
+        states={e["code"]: e for e in ctx.catalogues["states"].data["states"]},
+        jurisdictions=dict(ctx.jurisdictions or {}),
+        modifiers={e["code"]: e for e in ctx.catalogues["modifiers"].data["modifiers"]},
+    )
+    for data_file in sorted(ctx.payers, key=lambda f: f.data["payer"]["id"]):
+        data = data_file.data
+        payer = _payer(data["payer"], data_file.path, kb)
+        kb.payers[payer.id] = payer
+        sources = {s["id"]: Source(**s) for s in data["sources"]}
+        policies = data.get("policies", {})
+        for rule in data["rules"]:
+            kb.rules.append(_rule(payer.id, rule, policies, sources, data["review_interval_days"]))
+    kb.rules.sort(key=lambda r: (r.payer_id, r.code))
+    return kb
+
+
+def _payer(entry: dict, path: Path, kb: KnowledgeBase) -> Payer:
+    jurisdiction = entry.get("jurisdiction")
+    states = kb.jurisdictions[jurisdiction]["states"] if jurisdiction else entry.get("states", [])
+    return Payer(id=entry["id"], name=entry["name"], kind=entry["kind"], jurisdiction=jurisdiction,
+                 states=tuple(states), path=path, aliases=tuple(entry.get("aliases", ())),
+                 website=entry.get("website"), notes=entry.get("notes"))
+
+
+def _rule(payer_id: str, rule: dict, policies: dict, sources: dict[str, Source], default_interval: int) -> Rule:
+    policy = policies.get(rule.get("policy"), {})
+    facts = {k: v for k, v in policy.items() if k not in ("title", "sources")}
+    facts.update({k: v for k, v in rule.items() if k not in ("code", "policy", "review", "sources")})
+    fact_source_ids = [f["source"] for f in _fact_dicts(facts) if "source" in f]
+    source_ids = list(dict.fromkeys(policy.get("sources", []) + rule.get("sources", []) + fact_source_ids))
+    review = rule["review"]
+    return Rule(payer_id=payer_id, code=rule["code"], policy=rule.get("policy"), policy_title=policy.get("title"),
+                facts=facts, sources=tuple(sources[i] for i in source_ids),
+                last_reviewed=review["last_reviewed"], reviewed_by=review["reviewed_by"],
+                review_interval_days=review.get("interval_days", default_interval))

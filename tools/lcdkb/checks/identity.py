@@ -62,14 +62,10 @@ def _report_repeats(report, data_file, list_key, values, field):
             seen[value] = index
 
 
-SCHEMA_FOR_KIND = {"payer": "payer", "codes": "codes", "jurisdictions": "jurisdictions", "states": "states",
-                   "modifiers": "modifiers"}
-
-
 @check("LCD035", "editor-schema-line", "Each data file starts with '# yaml-language-server: $schema=../../schema/<kind>.schema.json', so editors validate while people type.")
 def editor_schema_line(ctx, report):
     for data_file in ctx.files:
-        expected = f"# yaml-language-server: $schema=../../schema/{SCHEMA_FOR_KIND[data_file.kind]}.schema.json"
+        expected = f"# yaml-language-server: $schema=../../schema/{data_file.kind}.schema.json"
         if data_file.first_line != expected:
             report(data_file, None, "the first line is not the editor schema line",
                    f"make the first line exactly: {expected}")

@@ -69,3 +69,10 @@ def test_oversized_file_is_refused_without_parsing(data_dir, monkeypatch):
     problems = validate(data_dir, today=FIXTURE_TODAY).problems
     assert problems and {p.code for p in problems} == {"LCD005"}
     assert all("limit" in p.message for p in problems)
+
+
+def test_misspelt_inherited_field_gets_a_suggestion(data_dir):
+    overlay(data_dir, INVALID / "LCD010-misspelt-field")
+    [problem] = validate(data_dir, today=FIXTURE_TODAY).problems
+    assert problem.message == "unknown field 'frequncy' in policies.esi"
+    assert problem.hint == "did you mean 'frequency'?"

@@ -66,7 +66,7 @@ def _where(path) -> str:
 def _to_problem(data_file: DataFile, error: ValidationError) -> Problem:
     path = tuple(error.absolute_path)
     where = _where(path)
-    message, hint, at = _explain(error, where)
+    message, hint, at = _explain(error, where, SCHEMA_FILES[data_file.kind])
     line, column = data_file.doc.position(path + at[:1], key=bool(at))
     return Problem(data_file.display, line, column, "LCD010", message, hint)
 
@@ -75,11 +75,11 @@ def _description(error: ValidationError) -> str:
     return error.schema.get("description", "") if isinstance(error.schema, dict) else ""
 
 
-def _explain(error: ValidationError, where: str) -> tuple[str, str, tuple]:
+def _explain(error: ValidationError, where: str, schema_file: str) -> tuple[str, str, tuple]:
     """(message, hint, key path suffix to point at) in words a reviewer understands."""
     kind, value = error.validator, error.instance
     if kind in ("additionalProperties", "unevaluatedProperties"):
-        allowed = _allowed_keys(error.schema)
+        allowed = _allowed_keys(error.schema, schema_file)
         extra = sorted(k for k in value if k not in allowed) if isinstance(value, dict) else []
         name = extra[0] if extra else "?"
         close = difflib.get_close_matches(name, sorted(allowed), n=1)
@@ -126,22 +126,15 @@ def _not_hint(error: ValidationError) -> str:
     return "see the schema description of this object"
 
 
-def _allowed_keys(schema: dict) -> set[str]:
+def _allowed_keys(schema: dict, schema_file: str) -> set[str]:
+    """Field names an object accepts: its own properties plus those of any allOf part, $refs resolved."""
+    resolver = _registry().resolver(base_uri=schema_file)
     keys = set(schema.get("properties", {}))
     for sub in schema.get("allOf", []):
         if "$ref" in sub:
-            keys |= set(_resolve(sub["$ref"]).get("properties", {}))
+            sub = resolver.lookup(sub["$ref"]).contents
         keys |= set(sub.get("properties", {}))
     return keys
-
-
-def _resolve(ref: str) -> dict:
-    name, _, pointer = ref.partition("#")
-    document = json.loads(schema_text(name or "payer.schema.json"))
-    for part in pointer.strip("/").split("/"):
-        if part:
-            document = document[part]
-    return document
 
 
 def _json_type(value) -> str:

@@ -31,18 +31,18 @@ class Context:
     def files(self) -> list[DataFile]:
         return list(self.catalogues.values()) + self.payers
 
-    def rules(self):
-        """(file, path, rule) for every rule in every payer file."""
-        for data_file in self.payers:
+    def rules(self, only: DataFile | None = None):
+        """(file, path, rule) for every rule in every payer file, or in ``only``."""
+        for data_file in [only] if only else self.payers:
             for index, rule in enumerate(data_file.data["rules"]):
                 yield data_file, ("rules", index), rule
 
-    def fact_blocks(self):
-        """(file, path, block) for every rule and every shared policy block."""
-        for data_file in self.payers:
+    def fact_blocks(self, only: DataFile | None = None):
+        """(file, path, block) for every shared policy block and every rule, in all payer files or ``only``."""
+        for data_file in [only] if only else self.payers:
             for name, policy in data_file.data.get("policies", {}).items():
                 yield data_file, ("policies", name), policy
-        yield from self.rules()
+            yield from self.rules(data_file)
 
 
 def walk_strings(value, path=()):

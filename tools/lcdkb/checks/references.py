@@ -58,12 +58,12 @@ def known_states(ctx, report):
     if ctx.states is None:
         return
     for data_file in ctx.files:
-        for path, value in _state_values(data_file):
+        for path, value in _state_values(ctx, data_file):
             if value not in ctx.states:
                 _unknown(report, data_file, path, "state", value, ctx.states, "states")
 
 
-def _state_values(data_file):
+def _state_values(ctx, data_file):
     data = data_file.data
     if data_file.kind == "jurisdictions":
         for i, entry in enumerate(data["jurisdictions"]):
@@ -74,9 +74,7 @@ def _state_values(data_file):
     elif data_file.kind == "payer":
         for n, state in enumerate(data["payer"].get("states", [])):
             yield ("payer", "states", n), state
-        blocks = [(("policies", k), v) for k, v in data.get("policies", {}).items()]
-        blocks += [(("rules", i), r) for i, r in enumerate(data["rules"])]
-        for path, block in blocks:
+        for _, path, block in ctx.fact_blocks(data_file):
             for p, prior_auth in enumerate(block.get("prior_auth", [])):
                 for n, state in enumerate(prior_auth.get("states", [])):
                     yield path + ("prior_auth", p, "states", n), state

@@ -14,9 +14,17 @@ def kb():
 def test_rule_inherits_policy_facts_and_overrides_them(kb):
     rule = kb.rules_for("62323", "fixture-mac")[0]
     assert rule.facts["frequency"]["max_sessions"] == 4          # from the policy
-    assert rule.facts["levels_per_session"] == {"max": 1}        # stated on the rule
+    assert rule.facts["levels_per_session"] == {"max": 1, "confidence": "verified-secondary"}  # stated on the rule
     assert rule.policy == "esi" and rule.policy_title == "Fixture epidural policy"
-    assert [s.id for s in rule.sources] == ["L00001", "A00001", "summary-1"]   # summary-1: a fact's own source
+    assert [s.id for s in rule.sources] == ["L00001", "A00001", "DL00001", "summary-1"]  # the last two: facts cite them
+
+
+def test_each_fact_gets_an_explicit_confidence(kb):
+    facts = kb.rules_for("62323", "fixture-mac")[0].facts
+    assert facts["frequency"]["confidence"] == "verified-secondary"        # its own source, A00001
+    assert facts["repeat_criteria"]["confidence"] == "unverified"          # stated by the author
+    assert facts["not_same_session"][0]["confidence"] == "conflicting"     # its source, summary-1
+    assert facts["coverage"]["confidence"] == "verified-secondary"         # weakest of the policy's L00001, A00001
 
 
 def test_review_interval_defaults_to_the_file_and_can_be_overridden(kb):

@@ -16,6 +16,6 @@ def test_bundled_data_has_no_errors():
 
 def test_every_schema_is_a_valid_draft_2020_12_schema():
     schemas = sorted((REPO / "schema").glob("*.schema.json"))
-    assert len(schemas) == 6
+    assert len(schemas) == 8
     for path in schemas:
         Draft202012Validator.check_schema(json.loads(path.read_text()))

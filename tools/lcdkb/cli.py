@@ -36,6 +36,19 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--list-checks", action="store_true", help="print every check with its code and meaning")
     validate.add_argument("--today", type=_date, help=argparse.SUPPRESS)
     validate.set_defaults(run=_run_validate)
+
+    export = commands.add_parser("export", help="write the JSON API, CSV and export schema to a folder",
+                                 description="Validate the data and write the public export (api/v1) to --out. "
+                                             "The folder is replaced only when everything was written.")
+    _data_option(export)
+    export.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (replaced as a whole)")
+    export.add_argument("--since", metavar="EXPORT|REV",
+                        help="baseline for changes.json: a previous all.json (or its folder) or a git revision")
+    export.set_defaults(run=_run_export)
+
+    coverage = commands.add_parser("coverage", help="print the payers x codes table of verified / unverified facts")
+    _data_option(coverage)
+    coverage.set_defaults(run=_run_coverage)
     return parser
 
 
@@ -71,6 +84,62 @@ def _run_validate(args) -> int:
             print(problem.as_text())
     print(summary(result.problems, result.files_checked), file=sys.stderr)
     return 1 if has_errors(result.problems) else 0
+
+
+def _load_model(args):
+    """Validate and build the model; on errors print them and return None (nothing is written)."""
+    from lcdkb.model import build_model
+    from lcdkb.problems import has_errors, summary
+    from lcdkb.validate import validate
+
+    result = validate(_data_dir(args))
+    errors = [p for p in result.problems if p.severity == "error"]
+    for problem in errors:
+        print(problem.as_text(), file=sys.stderr)
+    if has_errors(result.problems):
+        print(summary(result.problems, result.files_checked) + "; nothing written. Run 'lcdkb validate' for details.",
+              file=sys.stderr)
+        return None
+    return build_model(result)
+
+
+def _run_export(args) -> int:
+    from lcdkb.exports.baseline import BaselineError, load_baseline
+    from lcdkb.exports.render import ExportInvalid, render_export
+    from lcdkb.output_tree import OutputError, check_replaceable, replace_tree
+
+    try:
+        check_replaceable(args.out)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    kb = _load_model(args)
+    if kb is None:
+        return 1
+    baseline = (None, None, None)
+    if args.since:
+        try:
+            baseline = load_baseline(args.since, _data_dir(args))
+        except BaselineError as exc:
+            raise UsageError(str(exc)) from None
+    try:
+        files = render_export(kb, *baseline)
+        replace_tree(args.out, files)
+    except (OutputError, ValueError, ExportInvalid) as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"wrote {len(files)} files to {args.out} ({len(kb.payers)} payers, {len(kb.rules)} rules)", file=sys.stderr)
+    return 0
+
+
+def _run_coverage(args) -> int:
+    from lcdkb.coverage import render_text
+
+    kb = _load_model(args)
+    if kb is None:
+        return 1
+    sys.stdout.write(render_text(kb))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

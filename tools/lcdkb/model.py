@@ -18,9 +18,10 @@ CONFIDENCE_ORDER = ("conflicting", "unverified", "verified-secondary", "verified
 class Source:
     id: str
     type: str
-    url: str
     checked: str
     confidence: str
+    url: str | None = None
+    locator: str | None = None
     title: str | None = None
     version: str | None = None
     effective_date: str | None = None
@@ -34,10 +35,12 @@ class Payer:
     kind: str
     jurisdiction: str | None
     states: tuple[str, ...]
-    path: Path
+    path: Path | None  # None when the model was read from an export
     aliases: tuple[str, ...] = ()
     website: str | None = None
     notes: str | None = None
+    review_interval_days: int = 90
+    sources: tuple[Source, ...] = ()  # every document the payer file lists, cited by a rule or not
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class Rule:
     code: str
     policy: str | None
     policy_title: str | None
-    facts: dict
+    facts: dict  # every structured fact carries its confidence (see _with_confidence)
     sources: tuple[Source, ...]  # the policy's and the rule's, then any a single fact cites
     last_reviewed: str
     reviewed_by: str
@@ -70,17 +73,42 @@ class KnowledgeBase:
     states: dict[str, dict]
     jurisdictions: dict[str, dict]
     modifiers: dict[str, dict]
+    catalogue_sources: dict[str, Source] = field(default_factory=dict)  # sources cited by codes and jurisdictions
     payers: dict[str, Payer] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
 
     def rules_for(self, code: str | None = None, payer_id: str | None = None) -> list[Rule]:
         return [r for r in self.rules if (code is None or r.code == code) and (payer_id is None or r.payer_id == payer_id)]
 
+    def rule(self, payer_id: str, code: str) -> Rule | None:
+        found = self.rules_for(code, payer_id)
+        return found[0] if found else None
+
+    def payers_in_state(self, state: str) -> list[Payer]:
+        """Payers whose rules apply in ``state``: its Medicare jurisdiction(s), national Medicare, and
+        commercial or Medicare Advantage payers that list the state or apply nationwide."""
+        jurisdictions = self.jurisdictions_for_state(state)
+        return [p for p in self.payers.values()
+                if (p.jurisdiction in jurisdictions) or p.kind == "medicare-national"
+                or (p.kind in ("commercial", "medicare-advantage") and (not p.states or state in p.states))]
+
+    def rules_for_state(self, state: str, code: str | None = None) -> list[Rule]:
+        payer_ids = {p.id for p in self.payers_in_state(state)}
+        return [r for r in self.rules_for(code) if r.payer_id in payer_ids]
+
     def jurisdiction_for_state(self, state: str) -> str | None:
+        """The A/B jurisdiction for the state as a whole (see ``jurisdictions_for_state`` for partial ones)."""
         for jurisdiction in self.jurisdictions.values():
             if state in jurisdiction["states"]:
                 return jurisdiction["id"]
         return None
+
+    def jurisdictions_for_state(self, state: str) -> list[str]:
+        """The state's jurisdiction first, then any that take part of it (Part B in northern Virginia: JL)."""
+        main = self.jurisdiction_for_state(state)
+        partial = [j["id"] for j in self.jurisdictions.values()
+                   if any(e["state"] == state for e in j.get("exceptions", ()))]
+        return ([main] if main else []) + [j for j in partial if j != main]
 
 
 def _fact_dicts(facts: dict):
@@ -99,12 +127,14 @@ def build_model(validation: Validation) -> KnowledgeBase:
         states={e["code"]: e for e in ctx.catalogues["states"].data["states"]},
         jurisdictions=dict(ctx.jurisdictions or {}),
         modifiers={e["code"]: e for e in ctx.catalogues["modifiers"].data["modifiers"]},
+        catalogue_sources={s["id"]: Source(**s) for kind in ("codes", "jurisdictions")
+                           for s in ctx.catalogues[kind].data.get("sources", [])},
     )
     for data_file in sorted(ctx.payers, key=lambda f: f.data["payer"]["id"]):
         data = data_file.data
-        payer = _payer(data["payer"], data_file.path, kb)
-        kb.payers[payer.id] = payer
         sources = {s["id"]: Source(**s) for s in data["sources"]}
+        payer = _payer(data, data_file.path, kb, tuple(sources.values()))
+        kb.payers[payer.id] = payer
         policies = data.get("policies", {})
         for rule in data["rules"]:
             kb.rules.append(_rule(payer.id, rule, policies, sources, data["review_interval_days"]))
@@ -112,22 +142,39 @@ def build_model(validation: Validation) -> KnowledgeBase:
     return kb
 
 
-def _payer(entry: dict, path: Path, kb: KnowledgeBase) -> Payer:
+def _payer(data: dict, path: Path, kb: KnowledgeBase, sources: tuple[Source, ...]) -> Payer:
+    entry = data["payer"]
     jurisdiction = entry.get("jurisdiction")
     states = kb.jurisdictions[jurisdiction]["states"] if jurisdiction else entry.get("states", [])
     return Payer(id=entry["id"], name=entry["name"], kind=entry["kind"], jurisdiction=jurisdiction,
                  states=tuple(states), path=path, aliases=tuple(entry.get("aliases", ())),
-                 website=entry.get("website"), notes=entry.get("notes"))
+                 website=entry.get("website"), notes=entry.get("notes"),
+                 review_interval_days=data["review_interval_days"], sources=sources)
 
 
 def _rule(payer_id: str, rule: dict, policies: dict, sources: dict[str, Source], default_interval: int) -> Rule:
     policy = policies.get(rule.get("policy"), {})
     facts = {k: v for k, v in policy.items() if k not in ("title", "sources")}
     facts.update({k: v for k, v in rule.items() if k not in ("code", "policy", "review", "sources")})
+    block_ids = list(dict.fromkeys(policy.get("sources", []) + rule.get("sources", [])))
     fact_source_ids = [f["source"] for f in _fact_dicts(facts) if "source" in f]
-    source_ids = list(dict.fromkeys(policy.get("sources", []) + rule.get("sources", []) + fact_source_ids))
+    source_ids = list(dict.fromkeys(block_ids + fact_source_ids))
+    fallback = min((sources[i].confidence for i in block_ids), key=CONFIDENCE_ORDER.index, default="unverified")
+    facts = {name: _with_confidence(value, sources, fallback) for name, value in facts.items()}
     review = rule["review"]
     return Rule(payer_id=payer_id, code=rule["code"], policy=rule.get("policy"), policy_title=policy.get("title"),
                 facts=facts, sources=tuple(sources[i] for i in source_ids),
                 last_reviewed=review["last_reviewed"], reviewed_by=review["reviewed_by"],
                 review_interval_days=review.get("interval_days", default_interval))
+
+
+def _with_confidence(value, sources: dict[str, Source], fallback: str):
+    """A fact with its confidence written out: its own, else its source's, else the weakest of the sources
+    the rule and its policy cite. Plain values (notes) are left as they are."""
+    if isinstance(value, dict):
+        if "confidence" in value:
+            return value
+        return {**value, "confidence": sources[value["source"]].confidence if "source" in value else fallback}
+    if isinstance(value, list):
+        return [_with_confidence(item, sources, fallback) for item in value]
+    return value

@@ -54,5 +54,5 @@ def check(code: str, name: str, description: str, severity: str = ERROR):
 
 
 def all_checks() -> list[Check]:
-    from lcdkb.checks import catalog, diagnoses, identity, references, review, text  # noqa: F401  (registers)
+    from lcdkb.checks import catalog, diagnoses, identity, policies, references, review, text  # noqa: F401  (registers)
     return sorted(REGISTRY, key=lambda c: c.code)

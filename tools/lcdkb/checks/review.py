@@ -57,4 +57,4 @@ def source_effective_date(ctx, report):
         for index, source in enumerate(data_file.data.get("sources", [])):
             if source["type"] in DATED_TYPES and "effective_date" not in source:
                 report(data_file, ("sources", index, "id"), f"source '{source['id']}' has no effective_date",
-                       "add the effective date shown on the document; if it shows none, say so in 'note'")
+                       "add the effective date shown on the document; until someone reads it there, this warning stays as a reminder")

@@ -1,0 +1,80 @@
+"""The Python API for programs that use lcdkb.
+
+    from lcdkb import api
+    kb = api.load()                          # the bundled YAML (or api.load("path/to/lcd_data"))
+    kb = api.load_export("site/api/v1/all.json")
+    kb.rules_for_state("TX", "64483")        # rules that apply to 64483 in Texas
+    api.payers_requiring_prior_auth(kb, "64635", setting="hospital-outpatient")
+
+Every function returns model objects (``Payer``, ``Rule``, ``Source``) from :mod:`lcdkb.model`.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from lcdkb.model import KnowledgeBase, Payer, Rule
+from lcdkb.problems import Problem, has_errors
+
+__all__ = ["DataError", "KnowledgeBase", "Payer", "Rule", "load", "load_export", "payers_requiring_prior_auth",
+           "prior_auth_in_effect"]
+
+
+class DataError(Exception):
+    """The data did not validate. ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} error(s) in the data; first: {errors[0].as_text()}")
+
+
+def load(data: str | Path | None = None) -> KnowledgeBase:
+    """Validate a data folder (default: as the ``lcdkb`` command finds it) and build the knowledge base."""
+    from lcdkb.model import build_model
+    from lcdkb.paths import default_data_dir
+    from lcdkb.validate import validate
+
+    result = validate(Path(data) if data is not None else default_data_dir())
+    if has_errors(result.problems):
+        raise DataError(result.problems)
+    return build_model(result)
+
+
+def load_export(path: str | Path) -> KnowledgeBase:
+    """Read an exported ``all.json`` (API v1) back into a knowledge base."""
+    from lcdkb.exports.reader import knowledge_base_from_export
+
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not str(document.get("schema_version", "")).startswith("1."):
+        raise ValueError(f"{path}: not an lcdkb API v1 export")
+    return knowledge_base_from_export(document)
+
+
+def prior_auth_in_effect(rule: Rule, on: date | None = None, setting: str | None = None,
+                         state: str | None = None) -> list[dict]:
+    """The rule's prior authorization entries that apply on a day, in a setting and state (None: any)."""
+    day = (on or date.today()).isoformat()
+    found = []
+    for entry in rule.facts.get("prior_auth", []):
+        settings = entry.get("settings", ["any"])
+        if setting and "any" not in settings and setting not in settings:
+            continue
+        if state and entry.get("states") and state not in entry["states"]:
+            continue
+        if entry.get("from", day) > day or entry.get("until", day) < day:
+            continue
+        found.append(entry)
+    return found
+
+
+def payers_requiring_prior_auth(kb: KnowledgeBase, code: str, on: date | None = None, setting: str | None = None,
+                                state: str | None = None, voluntary: bool = False) -> list[Payer]:
+    """Payers with a prior authorization requirement for ``code`` in effect (``voluntary=True`` adds WISeR-style
+    voluntary programmes). With ``state``, only payers whose rules apply there."""
+    wanted = {"required", "voluntary"} if voluntary else {"required"}
+    rules = kb.rules_for_state(state, code) if state else kb.rules_for(code)
+    payer_ids = sorted({r.payer_id for r in rules
+                        if any(e["requirement"] in wanted for e in prior_auth_in_effect(r, on, setting, state))})
+    return [kb.payers[p] for p in payer_ids]

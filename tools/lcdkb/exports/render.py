@@ -1,0 +1,63 @@
+"""Render the whole export in memory, validating every JSON file against the published schema first."""
+from __future__ import annotations
+
+import json
+import os
+
+from lcdkb.exports.changes import changes_document
+from lcdkb.exports.csv_table import rules_csv
+from lcdkb.exports.schema_bundle import CHANGES_SCHEMA, EXPORT_SCHEMA, bundled, validator
+from lcdkb.exports.slices import documents, stamp_for
+from lcdkb.model import KnowledgeBase
+
+
+class ExportInvalid(Exception):
+    """A document does not match the export schema: a bug in lcdkb, never written out."""
+
+
+def json_bytes(document) -> bytes:
+    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def render_export(kb: KnowledgeBase, baseline: dict | None = None, baseline_kind: str | None = None,
+                  baseline_ref: str | None = None, environ=os.environ) -> dict[str, bytes]:
+    """Relative path -> bytes for every file of api/v1/."""
+    docs = documents(kb, stamp_for(kb, environ))
+    _check_export(docs)
+    changes = changes_document(docs["all.json"], baseline, baseline_kind, baseline_ref)
+    _check({"changes.json": changes}, CHANGES_SCHEMA)
+    files = {path: json_bytes(doc) for path, doc in docs.items()}
+    files["changes.json"] = json_bytes(changes)
+    files["rules.csv"] = rules_csv(docs["all.json"])
+    for name in (EXPORT_SCHEMA, CHANGES_SCHEMA):
+        files[f"schema/{name}"] = json_bytes(bundled(name))
+    return files
+
+
+LISTS = ("payers", "codes", "jurisdictions", "states", "modifiers", "rules")
+
+
+def _check_export(docs: dict[str, dict]) -> None:
+    """Validate all.json in full. A slice holds the very same record objects as all.json, so for slices the
+    envelope is validated with empty lists, and each record is confirmed to be one already validated."""
+    _check({"all.json": docs["all.json"]}, EXPORT_SCHEMA)
+    validated = {name: {id(item) for item in docs["all.json"][name]} for name in LISTS}
+    skeletons = {}
+    for path, doc in docs.items():
+        if path == "all.json":
+            continue
+        for name in LISTS:
+            if any(id(item) not in validated[name] for item in doc[name]):
+                raise ExportInvalid(f"{path}: a {name} record is not one of all.json's (nothing was written)")
+        skeletons[path] = {**doc, **{name: [] for name in LISTS}}
+    _check(skeletons, EXPORT_SCHEMA)
+
+
+def _check(docs: dict[str, dict], schema: str) -> None:
+    problems = []
+    for path, doc in sorted(docs.items()):
+        for error in validator(schema).iter_errors(doc):
+            where = "/".join(str(p) for p in error.absolute_path) or "top level"
+            problems.append(f"{path}: {where}: {error.message}")
+    if problems:
+        raise ExportInvalid("the export does not match its schema (nothing was written):\n  " + "\n  ".join(problems[:20]))

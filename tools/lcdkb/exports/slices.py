@@ -1,0 +1,121 @@
+"""The export documents: all.json plus per-payer, per-code and per-state slices sharing one envelope.
+
+A slice holds the payers and rules in its scope and the catalogue entries they refer to. Rows are sorted
+and the time stamp comes from the data (or SOURCE_DATE_EPOCH), so the same data gives the same documents.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from lcdkb import __version__
+from lcdkb.exports import SCHEMA_VERSION
+from lcdkb.exports.records import (code_record, digest, jurisdiction_record, modifier_record, payer_record,
+                                   rule_record, state_record)
+from lcdkb.model import KnowledgeBase
+
+NOTICE = ("Codes are listed by number only. Labels for CPT codes are lcdkb's own plain-language words, not AMA "
+          "descriptors; CPT is a registered trademark of the American Medical Association. HCPCS Level II "
+          "descriptors are CMS public text. Coverage rules summarise payer documents in lcdkb's own words: check "
+          "each rule's sources and confidence before relying on it.")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    generated_at: str      # 2026-11-28T00:00:00Z
+    status_as_of: date
+
+
+def stamp_for(kb: KnowledgeBase, environ=os.environ) -> Stamp:
+    """SOURCE_DATE_EPOCH when set, else midnight UTC of the newest review or check date in the data."""
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'") from None
+    else:
+        moment = datetime.combine(date.fromisoformat(newest_data_date(kb)), datetime.min.time(), timezone.utc)
+    return Stamp(moment.strftime("%Y-%m-%dT%H:%M:%SZ"), moment.date())
+
+
+def newest_data_date(kb: KnowledgeBase) -> str:
+    dates = [r.last_reviewed for r in kb.rules]
+    dates += [s.checked for p in kb.payers.values() for s in p.sources]
+    dates += [s.checked for s in kb.catalogue_sources.values()]
+    return max(dates, default="1970-01-01")
+
+
+class Records:
+    """Every record built once, indexed for slicing."""
+
+    def __init__(self, kb: KnowledgeBase, today: date):
+        self.kb = kb
+        self.payers = {pid: payer_record(kb.payers[pid], kb) for pid in sorted(kb.payers)}
+        self.codes = {c: code_record(kb.codes[c], kb) for c in sorted(kb.codes)}
+        self.jurisdictions = {j: jurisdiction_record(kb.jurisdictions[j], kb) for j in sorted(kb.jurisdictions)}
+        self.states = {s: state_record(kb.states[s], kb) for s in sorted(kb.states)}
+        self.modifiers = {m: modifier_record(kb.modifiers[m]) for m in sorted(kb.modifiers)}
+        self.rules = [rule_record(r, today) for r in sorted(kb.rules, key=lambda r: (r.payer_id, r.code))]
+        self.data_digest = digest({"payers": self.payers, "codes": self.codes, "jurisdictions": self.jurisdictions,
+                                   "states": self.states, "modifiers": self.modifiers,
+                                   "rules": [r["digest"] for r in self.rules]})
+
+
+def documents(kb: KnowledgeBase, stamp: Stamp) -> dict[str, dict]:
+    """Relative path -> JSON document, for all.json and every slice."""
+    rec = Records(kb, stamp.status_as_of)
+    docs = {"all.json": _envelope(rec, stamp, "all", None, list(rec.payers), rec.rules, everything=True)}
+    for payer_id in rec.payers:
+        docs[f"payers/{payer_id}.json"] = _envelope(
+            rec, stamp, "payer", payer_id, [payer_id], [r for r in rec.rules if r["payer_id"] == payer_id])
+    for code in rec.codes:
+        rules = [r for r in rec.rules if r["code"] == code]
+        docs[f"codes/{code}.json"] = _envelope(rec, stamp, "code", code, _payers_of(rules), rules, extra_codes=[code])
+    for state in rec.states:
+        payer_ids = [p.id for p in kb.payers_in_state(state)]
+        rules = [r for r in rec.rules if r["payer_id"] in payer_ids]
+        docs[f"states/{state}.json"] = _envelope(rec, stamp, "state", state, sorted(payer_ids), rules,
+                                                 extra_states=[state])
+    return docs
+
+
+def _payers_of(rules: list[dict]) -> list[str]:
+    return sorted({r["payer_id"] for r in rules})
+
+
+def _envelope(rec: Records, stamp: Stamp, kind: str, scope_id: str | None, payer_ids: list[str], rules: list[dict],
+              everything: bool = False, extra_codes=(), extra_states=()) -> dict:
+    if everything:
+        codes, jurisdictions, states, modifiers = rec.codes, rec.jurisdictions, rec.states, rec.modifiers
+    else:
+        codes = _referenced_codes(rec, rules, extra_codes)
+        jurisdictions = {rec.payers[p]["jurisdiction"] for p in payer_ids} - {None}
+        states = {s for p in payer_ids for s in rec.payers[p]["states"]} | set(extra_states)
+        states |= {e["state"] for j in jurisdictions for e in rec.jurisdictions[j]["exceptions"]}
+        modifiers = {m["code"] for r in rules for m in (r["modifiers"] or [])}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": stamp.generated_at,
+        "status_as_of": stamp.status_as_of.isoformat(),
+        "scope": {"kind": kind, "id": scope_id},
+        "source": {"project": "lcdkb", "generator": f"lcdkb {__version__}", "data_digest": rec.data_digest},
+        "notice": NOTICE,
+        "counts": {"payers": len(payer_ids), "codes": len(codes), "rules": len(rules)},
+        "payers": [rec.payers[p] for p in sorted(payer_ids)],
+        "codes": [rec.codes[c] for c in sorted(codes)],
+        "jurisdictions": [rec.jurisdictions[j] for j in sorted(jurisdictions)],
+        "states": [rec.states[s] for s in sorted(states)],
+        "modifiers": [rec.modifiers[m] for m in sorted(modifiers)],
+        "rules": rules,
+    }
+
+
+def _referenced_codes(rec: Records, rules: list[dict], extra=()) -> set[str]:
+    codes = {r["code"] for r in rules} | set(extra)
+    for rule in rules:
+        for conflict in rule["not_same_session"] or []:
+            codes.update(conflict["codes"])
+    codes |= {p for c in list(codes) for p in rec.codes[c]["add_on_of"]}
+    return codes

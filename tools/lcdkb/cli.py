@@ -46,6 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="baseline for changes.json: a previous all.json (or its folder) or a git revision")
     export.set_defaults(run=_run_export)
 
+    build = commands.add_parser("build", help="validate, then build the site and its exports (site/ by default)",
+                                description="Validate the data, generate the site's pages, build them with MkDocs "
+                                            "(--strict) and write the exports into api/v1/. The output folder is "
+                                            "replaced only when everything built.")
+    _data_option(build)
+    build.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help="output folder (default: site)")
+    build.set_defaults(run=_run_build)
+
     coverage = commands.add_parser("coverage", help="print the payers x codes table of verified / unverified facts")
     _data_option(coverage)
     coverage.set_defaults(run=_run_coverage)
@@ -129,6 +137,30 @@ def _run_export(args) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     print(f"wrote {len(files)} files to {args.out} ({len(kb.payers)} payers, {len(kb.rules)} rules)", file=sys.stderr)
+    return 0
+
+
+def _run_build(args) -> int:
+    from lcdkb.exports.render import ExportInvalid
+    from lcdkb.output_tree import OutputError, check_replaceable
+    from lcdkb.site.build import BuildError, build_site
+
+    try:
+        check_replaceable(args.out)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    kb = _load_model(args)
+    if kb is None:
+        return 1
+    try:
+        pages = build_site(kb, args.out)
+    except (BuildError, OutputError, ValueError, ExportInvalid) as exc:
+        print(f"lcdkb: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"built {pages} pages and the api/v1 exports into {args.out} "
+          f"({len(kb.payers)} payers, {len(kb.rules)} rules)", file=sys.stderr)
     return 0
 
 

@@ -54,6 +54,8 @@ class Rule:
     last_reviewed: str
     reviewed_by: str
     review_interval_days: int
+    file: str | None = field(default=None, compare=False)   # the YAML file and line the rule is written at,
+    line: int | None = field(default=None, compare=False)   # for "edit this entry" links (None from an export)
 
     @property
     def id(self) -> str:
@@ -136,8 +138,10 @@ def build_model(validation: Validation) -> KnowledgeBase:
         payer = _payer(data, data_file.path, kb, tuple(sources.values()))
         kb.payers[payer.id] = payer
         policies = data.get("policies", {})
-        for rule in data["rules"]:
-            kb.rules.append(_rule(payer.id, rule, policies, sources, data["review_interval_days"]))
+        for index, rule in enumerate(data["rules"]):
+            line, _ = data_file.doc.position(("rules", index))
+            kb.rules.append(_rule(payer.id, rule, policies, sources, data["review_interval_days"],
+                                  f"payers/{data_file.path.name}", line))
     kb.rules.sort(key=lambda r: (r.payer_id, r.code))
     return kb
 
@@ -152,7 +156,8 @@ def _payer(data: dict, path: Path, kb: KnowledgeBase, sources: tuple[Source, ...
                  review_interval_days=data["review_interval_days"], sources=sources)
 
 
-def _rule(payer_id: str, rule: dict, policies: dict, sources: dict[str, Source], default_interval: int) -> Rule:
+def _rule(payer_id: str, rule: dict, policies: dict, sources: dict[str, Source], default_interval: int,
+          file: str, line: int) -> Rule:
     policy = policies.get(rule.get("policy"), {})
     facts = {k: v for k, v in policy.items() if k not in ("title", "sources")}
     facts.update({k: v for k, v in rule.items() if k not in ("code", "policy", "review", "sources")})
@@ -165,7 +170,7 @@ def _rule(payer_id: str, rule: dict, policies: dict, sources: dict[str, Source],
     return Rule(payer_id=payer_id, code=rule["code"], policy=rule.get("policy"), policy_title=policy.get("title"),
                 facts=facts, sources=tuple(sources[i] for i in source_ids),
                 last_reviewed=review["last_reviewed"], reviewed_by=review["reviewed_by"],
-                review_interval_days=review.get("interval_days", default_interval))
+                review_interval_days=review.get("interval_days", default_interval), file=file, line=line)
 
 
 def _with_confidence(value, sources: dict[str, Source], fallback: str):

@@ -26,3 +26,11 @@ def data_dir(tmp_path) -> Path:
 def overlay(data_dir: Path, case: Path) -> None:
     """Copy an invalid fixture's files over the valid data folder."""
     shutil.copytree(case, data_dir, dirs_exist_ok=True)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can react to a failure (browser screenshots)."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -101,8 +101,7 @@ def _load_model(args):
     from lcdkb.validate import validate
 
     result = validate(_data_dir(args))
-    errors = [p for p in result.problems if p.severity == "error"]
-    for problem in errors:
+    for problem in result.problems:
         print(problem.as_text(), file=sys.stderr)
     if has_errors(result.problems):
         print(summary(result.problems, result.files_checked) + "; nothing written. Run 'lcdkb validate' for details.",

@@ -80,3 +80,10 @@ def test_review_page_counts_statuses():
 
 def test_pages_are_deterministic():
     assert all_pages(view_of()) == all_pages(view_of())
+
+
+def test_state_page_shows_only_prior_auth_that_applies_in_that_state(data_dir):
+    view = view_of(data_dir)
+    from lcdkb.site.pages import state_page
+    assert "Fixture program" in state_page(view, "TX")
+    assert "Fixture program" not in state_page(view, "OK")      # the requirement lists TX only

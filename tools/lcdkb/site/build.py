@@ -1,0 +1,83 @@
+"""lcdkb build: generate the site's Markdown from the model, build it with MkDocs, add the exports, swap it in.
+
+The Markdown goes to a fresh work folder (never committed). The hand-written pages and assets come from the
+repository's docs/ folder and the MkDocs settings from its mkdocs.yml. The output folder is replaced only
+when everything built, so a failed build leaves the previous site as it was.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from lcdkb.exports import API_DIR
+from lcdkb.exports.render import render_export
+from lcdkb.exports.slices import stamp_for
+from lcdkb.model import KnowledgeBase
+from lcdkb.output_tree import replacing, write_files
+from lcdkb.paths import REPO_ROOT
+from lcdkb.site.pages import all_pages
+from lcdkb.site.rule_view import View
+
+
+class BuildError(Exception):
+    pass
+
+
+def site_sources(repo: Path = REPO_ROOT) -> tuple[Path, Path]:
+    """(mkdocs.yml, docs/) of the repository the site is built from."""
+    config, docs = repo / "mkdocs.yml", repo / "docs"
+    if not config.is_file() or not docs.is_dir():
+        raise BuildError(f"lcdkb build needs the repository's mkdocs.yml and docs/ (looked in {repo}); "
+                         "run it from a clone of lcdkb")
+    return config, docs
+
+
+def generate_docs(view: View, target: Path, docs: Path, export_files: dict[str, bytes]) -> int:
+    """Write the hand-written docs, the generated pages and the exports into ``target``. Returns the page count."""
+    shutil.copytree(docs, target, dirs_exist_ok=True)
+    pages = all_pages(view)
+    write_files(target, {path: text.encode("utf-8") for path, text in pages.items()})
+    write_files(target / API_DIR, export_files)
+    return len(pages)
+
+
+def edit_base(config: dict) -> str | None:
+    """The "edit this entry" link prefix, from mkdocs.yml's repo_url and edit_uri when both are set."""
+    repo_url, edit_uri = config.get("repo_url"), config.get("edit_uri")
+    if not repo_url or not edit_uri:
+        return None
+    return repo_url.rstrip("/") + "/" + edit_uri.strip("/").removesuffix("docs").rstrip("/") + "/"
+
+
+def build_site(kb: KnowledgeBase, out: Path, repo: Path = REPO_ROOT, environ=os.environ) -> int:
+    """Build the whole site into ``out``. Returns the number of generated pages."""
+    config_path, docs = site_sources(repo)
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    stamp = stamp_for(kb, environ)
+    view = View(kb, stamp.status_as_of, edit_base(config))
+    export_files = render_export(kb, environ=environ)
+    with tempfile.TemporaryDirectory(prefix="lcdkb-build-") as work:
+        work = Path(work)
+        count = generate_docs(view, work / "docs", docs, export_files)
+        with replacing(out) as staging:
+            config.update(docs_dir=str(work / "docs"), site_dir=str(staging))
+            generated_config = work / "mkdocs.yml"
+            generated_config.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            _run_mkdocs(generated_config)
+    return count
+
+
+def _run_mkdocs(config: Path) -> None:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(config)],
+                          capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        output = "\n".join(line for line in (done.stdout + done.stderr).splitlines()
+                           if "end of life" not in line.lower())
+        raise BuildError("mkdocs build --strict failed (the previous site is unchanged):\n" + output.strip())

@@ -1,0 +1,50 @@
+"""The review dashboard: which rules are current, due soon or overdue, by payer and by reviewer."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from lcdkb.freshness import STATUSES, next_review_due
+from lcdkb.site.markup import badge, front_matter, link, table, text
+
+
+def _bar(counts: Counter, total: int) -> str:
+    """A stacked bar drawn with CSS only (no script, works offline and in print)."""
+    segments = "".join(
+        f'<span class="lcdkb-bar-{s}" style="width: {100 * counts[s] / total:.2f}%" title="{s}: {counts[s]}"></span>'
+        for s in STATUSES if counts[s])
+    return f'<div class="lcdkb-bar" role="img" aria-label="{", ".join(f"{s} {counts[s]}" for s in STATUSES)}">{segments}</div>'
+
+
+def review_page(view) -> str:
+    kb = view.kb
+    status = {r.id: view.status(r) for r in kb.rules}
+    total = Counter(status.values())
+    lines = [front_matter("Review status"), "# Review status\n",
+             f"Each rule is re-checked against its sources every 60 to 90 days. Statuses as of "
+             f"{view.today.isoformat()}: due soon means within 14 days of the due date.\n"]
+    if kb.rules:
+        lines.append(_bar(total, len(kb.rules)) + "\n")
+    lines.append(table(["Status", "Rules"], [[badge(s), str(total[s])] for s in STATUSES]) + "\n")
+    lines.append("## By payer\n")
+    by_payer = defaultdict(Counter)
+    by_reviewer = defaultdict(Counter)
+    for rule in kb.rules:
+        by_payer[rule.payer_id][status[rule.id]] += 1
+        by_reviewer[rule.reviewed_by][status[rule.id]] += 1
+    rows = [[link(kb.payers[p].name, f"payers/{p}.md")] + [str(c[s]) for s in STATUSES]
+            + [_bar(c, sum(c.values()))] for p, c in sorted(by_payer.items())]
+    lines.append(table(["Payer"] + list(STATUSES) + ["Chart"], rows) + "\n")
+    lines.append("## By reviewer\n")
+    rows = [[text(r)] + [str(c[s]) for s in STATUSES] for r, c in sorted(by_reviewer.items())]
+    lines.append(table(["Reviewer"] + list(STATUSES), rows) + "\n")
+    lines.append("## Overdue and due soon\n")
+    waiting = sorted((r for r in kb.rules if status[r.id] != "current"),
+                     key=lambda r: (next_review_due(r.last_reviewed, r.review_interval_days), r.id))
+    if waiting:
+        rows = [[link(kb.payers[r.payer_id].name, f"payers/{r.payer_id}.md#{r.code.lower()}"), r.code,
+                 text(r.last_reviewed), next_review_due(r.last_reviewed, r.review_interval_days),
+                 badge(status[r.id]), text(r.reviewed_by)] for r in waiting]
+        lines.append(table(["Payer", "Code", "Last checked", "Due", "Status", "Reviewer"], rows))
+    else:
+        lines.append("Nothing is overdue or due soon.")
+    return "\n".join(lines) + "\n"

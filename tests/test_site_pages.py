@@ -87,3 +87,12 @@ def test_state_page_shows_only_prior_auth_that_applies_in_that_state(data_dir):
     from lcdkb.site.pages import state_page
     assert "Fixture program" in state_page(view, "TX")
     assert "Fixture program" not in state_page(view, "OK")      # the requirement lists TX only
+
+
+def test_review_calendar_has_one_event_per_payer_and_due_date():
+    from lcdkb.site.calendar import review_calendar
+    ics = review_calendar(view_of().kb, "2026-02-01T00:00:00Z").decode("utf-8")
+    assert ics.startswith("BEGIN:VCALENDAR\r\n") and ics.endswith("END:VCALENDAR\r\n")
+    assert ics.count("BEGIN:VEVENT") == 3      # fixture-mac on 2026-03-11 and 2026-04-10, fixture-commercial
+    assert "UID:fixture-mac-2026-03-11@lcdkb" in ics and "DTSTART;VALUE=DATE:20260311" in ics
+    assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))

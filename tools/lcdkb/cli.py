@@ -54,6 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help="output folder (default: site)")
     build.set_defaults(run=_run_build)
 
+    stale = commands.add_parser("stale", help="list rules overdue or due soon for review (exit 1 when any is overdue)",
+                                description="Each rule's review status from last_reviewed + its review interval: "
+                                            "current, due-soon or overdue, most urgent first.")
+    _data_option(stale)
+    stale.add_argument("--today", type=_date, help="judge on this date (default: today)")
+    stale.add_argument("--due-within", type=int, default=14, metavar="DAYS",
+                       help="due-soon means due within this many days (default 14)")
+    stale.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    stale.add_argument("--all", action="store_true", help="also list current rules (text format)")
+    stale.add_argument("--fail-on", choices=["overdue", "due-soon", "never"], default="overdue",
+                       help="exit 1 when any rule is overdue (default), due soon or worse, or never")
+    stale.set_defaults(run=_run_stale)
+
     coverage = commands.add_parser("coverage", help="print the payers x codes table of verified / unverified facts")
     _data_option(coverage)
     coverage.set_defaults(run=_run_coverage)
@@ -102,7 +115,11 @@ def _load_model(args):
 
     result = validate(_data_dir(args))
     for problem in result.problems:
-        print(problem.as_text(), file=sys.stderr)
+        if problem.severity == "error":
+            print(problem.as_text(), file=sys.stderr)
+    warnings = sum(p.severity != "error" for p in result.problems)
+    if warnings and not has_errors(result.problems):
+        print(f"lcdkb: {warnings} warning(s) in the data; 'lcdkb validate' lists them", file=sys.stderr)
     if has_errors(result.problems):
         print(summary(result.problems, result.files_checked) + "; nothing written. Run 'lcdkb validate' for details.",
               file=sys.stderr)
@@ -161,6 +178,26 @@ def _run_build(args) -> int:
     print(f"built {pages} pages and the api/v1 exports into {args.out} "
           f"({len(kb.payers)} payers, {len(kb.rules)} rules)", file=sys.stderr)
     return 0
+
+
+def _run_stale(args) -> int:
+    from lcdkb.stale import render_json, render_markdown, render_text, stale_entries
+
+    if args.due_within < 0:
+        raise UsageError("--due-within must be 0 or more days")
+    kb = _load_model(args)
+    if kb is None:
+        return 1
+    today = args.today or date.today()
+    entries = stale_entries(kb, today, args.due_within)
+    if args.format == "json":
+        sys.stdout.write(render_json(entries, today, args.due_within))
+    elif args.format == "markdown":
+        sys.stdout.write(render_markdown(entries, today))
+    else:
+        sys.stdout.write(render_text(entries, today, show_current=args.all))
+    failing = {"overdue": {"overdue"}, "due-soon": {"overdue", "due-soon"}, "never": set()}[args.fail_on]
+    return 1 if any(e.status in failing for e in entries) else 0
 
 
 def _run_coverage(args) -> int:

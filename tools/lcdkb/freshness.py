@@ -16,11 +16,11 @@ def next_review_due(last_reviewed: str, interval_days: int) -> str:
     return (date.fromisoformat(last_reviewed) + timedelta(days=interval_days)).isoformat()
 
 
-def review_status(last_reviewed: str, interval_days: int, today: date) -> str:
+def review_status(last_reviewed: str, interval_days: int, today: date, due_within: int = DUE_SOON_DAYS) -> str:
     due = date.fromisoformat(next_review_due(last_reviewed, interval_days))
     if today > due:
         return "overdue"
-    if (due - today).days <= DUE_SOON_DAYS:
+    if (due - today).days <= due_within:
         return "due-soon"
     return "current"
 

@@ -21,6 +21,7 @@ from lcdkb.exports.slices import stamp_for
 from lcdkb.model import KnowledgeBase
 from lcdkb.output_tree import replacing, write_files
 from lcdkb.paths import REPO_ROOT
+from lcdkb.site.calendar import review_calendar
 from lcdkb.site.pages import all_pages
 from lcdkb.site.rule_view import View
 
@@ -38,11 +39,13 @@ def site_sources(repo: Path = REPO_ROOT) -> tuple[Path, Path]:
     return config, docs
 
 
-def generate_docs(view: View, target: Path, docs: Path, export_files: dict[str, bytes]) -> int:
-    """Write the hand-written docs, the generated pages and the exports into ``target``. Returns the page count."""
+def generate_docs(view: View, target: Path, docs: Path, export_files: dict[str, bytes], stamp: str) -> int:
+    """Write the hand-written docs, the generated pages, the review calendar and the exports into ``target``.
+    Returns the page count."""
     shutil.copytree(docs, target, dirs_exist_ok=True)
     pages = all_pages(view)
     write_files(target, {path: text.encode("utf-8") for path, text in pages.items()})
+    write_files(target, {"reviews.ics": review_calendar(view.kb, stamp)})
     write_files(target / API_DIR, export_files)
     return len(pages)
 
@@ -64,7 +67,7 @@ def build_site(kb: KnowledgeBase, out: Path, repo: Path = REPO_ROOT, environ=os.
     export_files = render_export(kb, environ=environ)
     with tempfile.TemporaryDirectory(prefix="lcdkb-build-") as work:
         work = Path(work)
-        count = generate_docs(view, work / "docs", docs, export_files)
+        count = generate_docs(view, work / "docs", docs, export_files, stamp.generated_at)
         with replacing(out) as staging:
             config.update(docs_dir=str(work / "docs"), site_dir=str(staging))
             generated_config = work / "mkdocs.yml"

@@ -21,7 +21,8 @@ def review_page(view) -> str:
     total = Counter(status.values())
     lines = [front_matter("Review status"), "# Review status\n",
              f"Each rule is re-checked against its sources every 60 to 90 days. Statuses as of "
-             f"{view.today.isoformat()}: due soon means within 14 days of the due date.\n"]
+             f"{view.today.isoformat()}: due soon means within 14 days of the due date. Subscribe to the due "
+             f"dates in your calendar: {link('reviews.ics', 'reviews.ics')}.\n"]
     if kb.rules:
         lines.append(_bar(total, len(kb.rules)) + "\n")
     lines.append(table(["Status", "Rules"], [[badge(s), str(total[s])] for s in STATUSES]) + "\n")

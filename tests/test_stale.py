@@ -1,0 +1,67 @@
+"""lcdkb stale: statuses from last_reviewed + interval, urgency order, output formats and exit codes."""
+import json
+
+import pytest
+
+from conftest import VALID
+from lcdkb.cli import main
+
+# The fixture rules were reviewed on 2026-01-10; fixture-mac/62323 and /64484 have a 90-day interval.
+
+
+def stale(capsys, *args):
+    code = main(["stale", "--data", str(VALID), *args])
+    return code, capsys.readouterr().out
+
+
+def status_of(out, rule_id):
+    return next(r["status"] for r in json.loads(out)["rules"] if r["rule_id"] == rule_id)
+
+
+@pytest.mark.parametrize("today, status, exit_code", [
+    ("2026-04-20", "overdue", 1),     # 100 days after the review
+    ("2026-03-31", "due-soon", 1),    # 80 days: due in 10; exit 1 because the 60-day rules are overdue by then
+    ("2026-01-20", "current", 0),     # 10 days
+])
+def test_status_by_days_since_review(capsys, today, status, exit_code):
+    code, out = stale(capsys, "--today", today, "--format", "json")
+    assert status_of(out, "fixture-mac/64484") == status
+    assert code == exit_code
+
+
+def test_json_lists_every_rule_most_urgent_first(capsys):
+    _, out = stale(capsys, "--today", "2026-04-20", "--format", "json")
+    data = json.loads(out)
+    assert data["as_of"] == "2026-04-20" and data["counts"] == {"current": 0, "due-soon": 0, "overdue": 4}
+    first = data["rules"][0]
+    assert (first["rule_id"], first["days_until_due"], first["next_review_due"]) == \
+        ("fixture-commercial/G3002", -40, "2026-03-11")
+    assert [r["days_until_due"] for r in data["rules"]] == sorted(r["days_until_due"] for r in data["rules"])
+
+
+def test_text_groups_by_payer_and_reviewer(capsys):
+    _, out = stale(capsys, "--today", "2026-04-20")
+    assert "0 current, 0 due-soon, 4 overdue (4 rules)" in out
+    assert "Fixture MAC, Jurisdiction H (fixture-mac)" in out and "64483  overdue   40 days overdue" in out
+    assert "fixture-reviewer: 0 current, 0 due-soon, 4 overdue" in out
+
+
+def test_fail_on_and_due_within(capsys):
+    assert stale(capsys, "--today", "2026-02-25", "--fail-on", "overdue")[0] == 0     # 60-day rules due in 14
+    assert stale(capsys, "--today", "2026-02-25", "--fail-on", "due-soon")[0] == 1
+    assert stale(capsys, "--today", "2026-02-25", "--fail-on", "due-soon", "--due-within", "7")[0] == 0
+    assert stale(capsys, "--today", "2026-09-01", "--fail-on", "never")[0] == 0
+
+
+def test_markdown_for_the_reviews_due_issue(capsys):
+    _, out = stale(capsys, "--today", "2026-04-20", "--format", "markdown")
+    assert "**4 overdue**" in out and "| Fixture MAC, Jurisdiction H (`fixture-mac`) | 62323 | overdue" in out
+    _, quiet = stale(capsys, "--today", "2026-01-20", "--format", "markdown")
+    assert "Nothing is overdue or due soon." in quiet
+
+
+def test_bad_arguments_are_usage_errors(capsys):
+    assert main(["stale", "--data", str(VALID), "--due-within", "-3"]) == 2
+    with pytest.raises(SystemExit) as raised:
+        main(["stale", "--data", str(VALID), "--today", "2026-02-30"])
+    assert raised.value.code == 2

@@ -1,0 +1,47 @@
+"""reviews.ics: the review due dates as an iCalendar feed reviewers can subscribe to (RFC 5545).
+
+One all-day event per payer and due date, listing the codes due. Deterministic: DTSTAMP is the build stamp.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from lcdkb.freshness import next_review_due
+from lcdkb.model import KnowledgeBase
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> list[str]:
+    """Lines longer than 75 octets continue on the next line after a space."""
+    out, current = [], ""
+    for char in line:
+        if len((current + char).encode("utf-8")) > 75:
+            out.append(current)
+            current = " " + char
+        else:
+            current += char
+    return out + [current]
+
+
+def review_calendar(kb: KnowledgeBase, stamp: str) -> bytes:
+    """``stamp`` is the export's generated_at (2026-11-28T00:00:00Z)."""
+    due: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for rule in kb.rules:
+        due[(rule.payer_id, next_review_due(rule.last_reviewed, rule.review_interval_days))].append(rule.code)
+    dtstamp = stamp.replace("-", "").replace(":", "")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//lcdkb//review due dates//EN", "CALSCALE:GREGORIAN",
+             "X-WR-CALNAME:lcdkb reviews due"]
+    for (payer_id, day), codes in sorted(due.items(), key=lambda item: (item[0][1], item[0][0])):
+        start = date.fromisoformat(day)
+        lines += ["BEGIN:VEVENT", f"UID:{payer_id}-{day}@lcdkb", f"DTSTAMP:{dtstamp}",
+                  f"DTSTART;VALUE=DATE:{start.strftime('%Y%m%d')}",
+                  f"DTEND;VALUE=DATE:{(start + timedelta(days=1)).strftime('%Y%m%d')}",
+                  f"SUMMARY:{_escape(f'Review due: {kb.payers[payer_id].name} ({len(codes)} rules)')}",
+                  f"DESCRIPTION:{_escape('Codes: ' + ', '.join(sorted(codes)) + '. Run: lcdkb stale')}",
+                  "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(folded for line in lines for folded in _fold(line)) + "\r\n").encode("utf-8")

@@ -1,0 +1,88 @@
+"""lcdkb stale: which rules are overdue or due soon for review, most urgent first."""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from lcdkb.freshness import STATUSES, next_review_due, review_status
+from lcdkb.model import KnowledgeBase
+
+
+@dataclass(frozen=True)
+class StaleEntry:
+    rule_id: str
+    payer_id: str
+    payer_name: str
+    code: str
+    status: str
+    last_reviewed: str
+    reviewed_by: str
+    review_interval_days: int
+    next_review_due: str
+    days_until_due: int          # negative when overdue
+
+
+def stale_entries(kb: KnowledgeBase, today: date, due_within: int) -> list[StaleEntry]:
+    """Every rule with its status, most urgent first (then by payer and code)."""
+    entries = []
+    for rule in kb.rules:
+        due = next_review_due(rule.last_reviewed, rule.review_interval_days)
+        entries.append(StaleEntry(rule.id, rule.payer_id, kb.payers[rule.payer_id].name, rule.code,
+                                  review_status(rule.last_reviewed, rule.review_interval_days, today, due_within),
+                                  rule.last_reviewed, rule.reviewed_by, rule.review_interval_days, due,
+                                  (date.fromisoformat(due) - today).days))
+    return sorted(entries, key=lambda e: (e.days_until_due, e.payer_id, e.code))
+
+
+def _when(entry: StaleEntry) -> str:
+    days = entry.days_until_due
+    if days < 0:
+        return f"{-days} day{'s' if days != -1 else ''} overdue"
+    return "due today" if days == 0 else f"due in {days} day{'s' if days != 1 else ''}"
+
+
+def render_text(entries: list[StaleEntry], today: date, show_current: bool = False) -> str:
+    counts = Counter(e.status for e in entries)
+    lines = [f"Review status on {today.isoformat()}: " + ", ".join(f"{counts[s]} {s}" for s in STATUSES)
+             + f" ({len(entries)} rules)"]
+    by_payer: dict[str, list[StaleEntry]] = defaultdict(list)
+    for entry in entries:
+        if show_current or entry.status != "current":
+            by_payer[entry.payer_id].append(entry)
+    for payer_id, items in by_payer.items():   # payers in order of their most urgent rule
+        lines.append("")
+        lines.append(f"{items[0].payer_name} ({payer_id})")
+        for e in items:
+            lines.append(f"  {e.code:<6} {e.status:<9} {_when(e):<18} due {e.next_review_due}  "
+                         f"last reviewed {e.last_reviewed} by {e.reviewed_by}")
+    reviewers: dict[str, Counter] = defaultdict(Counter)
+    for entry in entries:
+        reviewers[entry.reviewed_by][entry.status] += 1
+    lines.append("")
+    lines.append("By reviewer:")
+    for name, c in sorted(reviewers.items(), key=lambda item: (-item[1]["overdue"], -item[1]["due-soon"], item[0])):
+        lines.append(f"  {name}: " + ", ".join(f"{c[s]} {s}" for s in STATUSES))
+    return "\n".join(lines) + "\n"
+
+
+def render_json(entries: list[StaleEntry], today: date, due_within: int) -> str:
+    counts = Counter(e.status for e in entries)
+    return json.dumps({"as_of": today.isoformat(), "due_within_days": due_within,
+                       "counts": {s: counts[s] for s in STATUSES},
+                       "rules": [asdict(e) for e in entries]}, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_markdown(entries: list[StaleEntry], today: date) -> str:
+    """For the rolling "reviews due" issue: a table of what needs a review."""
+    counts = Counter(e.status for e in entries)
+    waiting = [e for e in entries if e.status != "current"]
+    lines = [f"Review status on {today.isoformat()}: **{counts['overdue']} overdue**, **{counts['due-soon']} due soon**, "
+             f"{counts['current']} current.", ""]
+    if not waiting:
+        return "\n".join(lines + ["Nothing is overdue or due soon."]) + "\n"
+    lines += ["| Payer | Code | Status | Due | Last reviewed | Reviewer |", "|---|---|---|---|---|---|"]
+    lines += [f"| {e.payer_name} (`{e.payer_id}`) | {e.code} | {e.status} ({_when(e)}) | {e.next_review_due} | "
+              f"{e.last_reviewed} | {e.reviewed_by} |" for e in waiting]
+    return "\n".join(lines) + "\n"

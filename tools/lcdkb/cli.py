@@ -67,6 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit 1 when any rule is overdue (default), due soon or worse, or never")
     stale.set_defaults(run=_run_stale)
 
+    review = commands.add_parser("review", help="record reviews in the data files")
+    review_commands = review.add_subparsers(dest="review_command", metavar="ACTION")
+    review_commands.required = True
+    mark = review_commands.add_parser("mark", help="set last_reviewed and reviewed_by on a payer's rules",
+                                      description="Record that rules were checked against their sources. Only the "
+                                                  "review values change; comments and layout are kept.")
+    mark.add_argument("payer", metavar="PAYER", help="payer file (lcd_data/payers/x.yaml) or payer ID")
+    mark.add_argument("--code", action="append", metavar="CODE", help="only this code's rule (repeatable)")
+    mark.add_argument("--by", required=True, metavar="NAME", help="who reviewed")
+    mark.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="the review date (default: today)")
+    _data_option(mark)
+    mark.set_defaults(run=_run_review_mark)
+
     coverage = commands.add_parser("coverage", help="print the payers x codes table of verified / unverified facts")
     _data_option(coverage)
     coverage.set_defaults(run=_run_coverage)
@@ -198,6 +211,25 @@ def _run_stale(args) -> int:
         sys.stdout.write(render_text(entries, today, show_current=args.all))
     failing = {"overdue": {"overdue"}, "due-soon": {"overdue", "due-soon"}, "never": set()}[args.fail_on]
     return 1 if any(e.status in failing for e in entries) else 0
+
+
+def _run_review_mark(args) -> int:
+    from lcdkb.problems import has_errors
+    from lcdkb.review_mark import ReviewError, mark_reviewed, payer_file
+    from lcdkb.validate import validate
+
+    data_dir = _data_dir(args)
+    try:
+        path = payer_file(args.payer, data_dir)
+        marked = mark_reviewed(path, args.by, args.on or date.today(), args.code)
+    except ReviewError as exc:
+        raise UsageError(str(exc)) from None
+    result = validate(data_dir, [path])
+    for problem in result.problems:
+        print(problem.as_text(), file=sys.stderr)
+    print(f"marked {len(marked.codes)} rule(s) in {path} as reviewed on {(args.on or date.today()).isoformat()} "
+          f"by {args.by}", file=sys.stderr)
+    return 1 if has_errors(result.problems) else 0
 
 
 def _run_coverage(args) -> int:

@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                           help="only report problems in these files (the whole data folder is still read for references)")
     _data_option(validate)
-    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.add_argument("--format", choices=["text", "json", "github"], default="text",
+                          help="github: workflow commands, shown as inline annotations on pull requests")
     validate.add_argument("--list-checks", action="store_true", help="print every check with its code and meaning")
     validate.add_argument("--today", type=_date, help=argparse.SUPPRESS)
     validate.set_defaults(run=_run_validate)
@@ -80,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     _data_option(mark)
     mark.set_defaults(run=_run_review_mark)
 
+    diff = commands.add_parser("diff", help="rule changes between two git revisions, in words",
+                               description="Compare the rules at REV_A (default HEAD) with REV_B (default: the "
+                                           "working tree), field by field.")
+    diff.add_argument("rev_a", nargs="?", default="HEAD", metavar="REV_A")
+    diff.add_argument("rev_b", nargs="?", metavar="REV_B")
+    _data_option(diff)
+    diff.add_argument("--format", choices=["text", "json"], default="text")
+    diff.set_defaults(run=_run_diff)
+
     coverage = commands.add_parser("coverage", help="print the payers x codes table of verified / unverified facts")
     _data_option(coverage)
     coverage.set_defaults(run=_run_coverage)
@@ -113,6 +123,9 @@ def _run_validate(args) -> int:
     result = validate(_data_dir(args), args.paths, today=args.today)
     if args.format == "json":
         sys.stdout.write(to_json(result.problems))
+    elif args.format == "github":
+        for problem in result.problems:
+            print(problem.as_github())
     else:
         for problem in result.problems:
             print(problem.as_text())
@@ -230,6 +243,30 @@ def _run_review_mark(args) -> int:
     print(f"marked {len(marked.codes)} rule(s) in {path} as reviewed on {(args.on or date.today()).isoformat()} "
           f"by {args.by}", file=sys.stderr)
     return 1 if has_errors(result.problems) else 0
+
+
+def _run_diff(args) -> int:
+    from lcdkb.exports.baseline import BaselineError, export_at_revision
+    from lcdkb.exports.slices import documents, stamp_for
+    from lcdkb.semantic_diff import diff_exports, render_json, render_text
+
+    data_dir = _data_dir(args)
+    try:
+        old = export_at_revision(args.rev_a, data_dir)
+        if args.rev_b:
+            new = export_at_revision(args.rev_b, data_dir)
+        else:
+            kb = _load_model(args)
+            if kb is None:
+                return 1
+            new = documents(kb, stamp_for(kb))["all.json"]
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
+    right = args.rev_b or "working tree"
+    changes = diff_exports(old, new)
+    render = render_json if args.format == "json" else render_text
+    sys.stdout.write(render(changes, args.rev_a, right))
+    return 0
 
 
 def _run_coverage(args) -> int:

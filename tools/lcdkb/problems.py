@@ -22,6 +22,15 @@ class Problem:
         text = f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity}: {self.message}"
         return f"{text}; hint: {self.hint}" if self.hint else text
 
+    def as_github(self) -> str:
+        """A GitHub Actions workflow command: an annotation on the file and line in the pull request."""
+        def escape(value: str, in_property: bool = False) -> str:
+            value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            return value.replace(":", "%3A").replace(",", "%2C") if in_property else value
+        message = self.message + (f" (hint: {self.hint})" if self.hint else "")
+        return (f"::{self.severity} file={escape(self.path, True)},line={self.line},col={self.column},"
+                f"title={escape(self.code, True)}::{escape(message)}")
+
 
 def has_errors(problems: list[Problem]) -> bool:
     return any(p.severity == ERROR for p in problems)

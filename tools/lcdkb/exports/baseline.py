@@ -20,7 +20,7 @@ def load_baseline(spec: str, data_dir: Path) -> tuple[dict, str, str]:
         path = path / "all.json"
     if path.is_file():
         return _read_export(path), "export", spec
-    return _export_at_revision(spec, data_dir), "git", spec
+    return export_at_revision(spec, data_dir), "git", spec
 
 
 def _read_export(path: Path) -> dict:
@@ -44,7 +44,8 @@ def _git(args: list[str], cwd: Path) -> bytes:
     return done.stdout
 
 
-def _export_at_revision(revision: str, data_dir: Path) -> dict:
+def export_at_revision(revision: str, data_dir: Path) -> dict:
+    """The all.json document of the data folder as it was at a git revision."""
     from lcdkb.exports.slices import documents, stamp_for
     from lcdkb.model import build_model
     from lcdkb.validate import validate

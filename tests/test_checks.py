@@ -13,7 +13,7 @@ CASES = sorted(p for p in INVALID.iterdir() if p.is_dir())
 def test_valid_fixture_has_no_problems():
     result = validate(VALID, today=FIXTURE_TODAY)
     assert result.problems == []
-    assert {f.kind for f in result.dataset.files} == {"codes", "jurisdictions", "states", "modifiers", "payer"}
+    assert {f.kind for f in result.dataset.files} == {"codes", "jurisdictions", "states", "modifiers", "diagnoses", "payer"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -76,3 +76,8 @@ def test_misspelt_inherited_field_gets_a_suggestion(data_dir):
     [problem] = validate(data_dir, today=FIXTURE_TODAY).problems
     assert problem.message == "unknown field 'frequncy' in policies.esi"
     assert problem.hint == "did you mean 'frequency'?"
+
+
+def test_the_diagnosis_catalogue_is_optional(data_dir):
+    (data_dir / "catalog" / "diagnoses.yaml").unlink()
+    assert validate(data_dir, today=FIXTURE_TODAY).problems == []

@@ -16,7 +16,7 @@ def test_bundled_data_has_no_errors():
 
 def test_every_schema_is_a_valid_draft_2020_12_schema():
     schemas = sorted((REPO / "schema").glob("*.schema.json"))
-    assert len(schemas) == 8
+    assert len(schemas) == 9
     for path in schemas:
         Draft202012Validator.check_schema(json.loads(path.read_text()))
 

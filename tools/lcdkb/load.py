@@ -14,7 +14,8 @@ from lcdkb.strict_yaml import YamlDocument, YamlError, parse_yaml
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
-CATALOGUES = {"codes", "jurisdictions", "states", "modifiers"}
+CATALOGUES = {"codes", "jurisdictions", "states", "modifiers", "diagnoses"}
+OPTIONAL_CATALOGUES = {"diagnoses"}
 KINDS = CATALOGUES | {"payer"}
 
 
@@ -57,7 +58,7 @@ def kind_for(path: Path, root: Path) -> str | None:
 def kind_from_content(doc: YamlDocument) -> str:
     """For a file given outside the data folder: guess its kind from its top-level keys."""
     if isinstance(doc.data, dict):
-        for kind in ("codes", "jurisdictions", "states", "modifiers"):
+        for kind in ("codes", "jurisdictions", "states", "modifiers", "diagnoses"):
             if kind in doc.data and "payer" not in doc.data:
                 return kind
     return "payer"

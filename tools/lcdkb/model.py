@@ -75,7 +75,8 @@ class KnowledgeBase:
     states: dict[str, dict]
     jurisdictions: dict[str, dict]
     modifiers: dict[str, dict]
-    catalogue_sources: dict[str, Source] = field(default_factory=dict)  # sources cited by codes and jurisdictions
+    catalogue_sources: dict[str, Source] = field(default_factory=dict)  # sources the catalogues cite
+    diagnoses: dict[str, dict] = field(default_factory=dict)  # ICD-10-CM codes with a billing status note
     payers: dict[str, Payer] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
 
@@ -129,8 +130,9 @@ def build_model(validation: Validation) -> KnowledgeBase:
         states={e["code"]: e for e in ctx.catalogues["states"].data["states"]},
         jurisdictions=dict(ctx.jurisdictions or {}),
         modifiers={e["code"]: e for e in ctx.catalogues["modifiers"].data["modifiers"]},
-        catalogue_sources={s["id"]: Source(**s) for kind in ("codes", "jurisdictions")
-                           for s in ctx.catalogues[kind].data.get("sources", [])},
+        catalogue_sources={s["id"]: Source(**s) for kind in ("codes", "jurisdictions", "diagnoses")
+                           if kind in ctx.catalogues for s in ctx.catalogues[kind].data.get("sources", [])},
+        diagnoses=dict(ctx.diagnoses),
     )
     for data_file in sorted(ctx.payers, key=lambda f: f.data["payer"]["id"]):
         data = data_file.data

@@ -19,6 +19,7 @@ SCHEMA_FILES = {
     "jurisdictions": "jurisdictions.schema.json",
     "states": "states.schema.json",
     "modifiers": "modifiers.schema.json",
+    "diagnoses": "diagnoses.schema.json",
 }
 
 

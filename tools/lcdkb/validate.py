@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lcdkb.checks import Report, all_checks
 from lcdkb.checks.context import Context
-from lcdkb.load import CATALOGUES, DataSet, load_dataset
+from lcdkb.load import CATALOGUES, OPTIONAL_CATALOGUES, DataSet, load_dataset
 from lcdkb.paths import display_path
 from lcdkb.problems import Problem
 from lcdkb.schemas import schema_problems
@@ -65,4 +65,4 @@ def _missing_catalogues(dataset: DataSet) -> list[Problem]:
     return [Problem(display_path(dataset.root / "catalog" / f"{kind}.yaml"), 1, 1, "LCD006",
                     f"catalogue catalog/{kind}.yaml is missing",
                     "every data folder needs the four catalogues: codes, jurisdictions, states, modifiers")
-            for kind in sorted(CATALOGUES - present)]
+            for kind in sorted(CATALOGUES - OPTIONAL_CATALOGUES - present)]

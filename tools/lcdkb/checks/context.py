@@ -16,12 +16,14 @@ class Context:
     states: set[str] | None = field(init=False)
     jurisdictions: dict[str, dict] | None = field(init=False)
     modifiers: set[str] | None = field(init=False)
+    diagnoses: dict[str, dict] = field(init=False)
 
     def __post_init__(self):
         self.codes = self._index("codes", "code")
         self.states = set(self._index("states", "code")) if "states" in self.catalogues else None
         self.jurisdictions = self._index("jurisdictions", "id") if "jurisdictions" in self.catalogues else None
         self.modifiers = set(self._index("modifiers", "code")) if "modifiers" in self.catalogues else None
+        self.diagnoses = self._index("diagnoses", "code")
 
     def _index(self, kind: str, key: str) -> dict:
         data_file = self.catalogues.get(kind)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lcdkb.checks import check
 
-CATALOGUE_KEYS = {"codes": "code", "states": "code", "jurisdictions": "id", "modifiers": "code"}
+CATALOGUE_KEYS = {"codes": "code", "states": "code", "jurisdictions": "id", "modifiers": "code", "diagnoses": "code"}
 
 
 @check("LCD020", "payer-id-matches-file", "A payer file's payer.id equals its file name, so the path is the stable ID.")

@@ -28,6 +28,7 @@ def knowledge_base_from_export(document: dict) -> KnowledgeBase:
         modifiers={m["code"]: _compact(m) for m in document["modifiers"]},
         catalogue_sources=catalogue_sources,
     )
+    kb.diagnoses = {d["code"]: _source_ids(d, catalogue_sources) for d in document.get("diagnoses", [])}
     for p in document["payers"]:
         kb.payers[p["id"]] = Payer(
             id=p["id"], name=p["name"], kind=p["kind"], jurisdiction=p["jurisdiction"], states=tuple(p["states"]),

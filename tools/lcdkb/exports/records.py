@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from lcdkb.freshness import next_review_due, review_status
-from lcdkb.model import KnowledgeBase, Payer, Rule, Source
+from lcdkb.model import CONFIDENCE_ORDER, KnowledgeBase, Payer, Rule, Source
 
 FACT_FIELDS = ("coverage", "coverage_criteria", "prior_auth", "modifiers", "units", "frequency", "levels_per_session",
                "regions_per_session", "imaging", "diagnoses", "not_same_session", "time_threshold", "repeat_criteria", "documentation", "notes")
@@ -53,6 +53,14 @@ def state_record(entry: dict, kb: KnowledgeBase) -> dict:
     return {"code": entry["code"], "name": entry["name"], "kind": entry["kind"],
             "jurisdiction": kb.jurisdiction_for_state(entry["code"]),
             "jurisdictions": kb.jurisdictions_for_state(entry["code"])}
+
+
+def diagnosis_record(entry: dict, kb: KnowledgeBase) -> dict:
+    sources = [kb.catalogue_sources[i] for i in entry["sources"]]
+    weakest = min((s.confidence for s in sources), key=CONFIDENCE_ORDER.index, default="unverified")
+    return {"code": entry["code"], "billable": entry["billable"], "from": entry["from"],
+            "replaced_by": list(entry.get("replaced_by", [])), "sources": [source_record(s) for s in sources],
+            "confidence": entry.get("confidence", weakest), "note": entry.get("note")}
 
 
 def modifier_record(entry: dict) -> dict:

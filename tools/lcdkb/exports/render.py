@@ -34,7 +34,7 @@ def render_export(kb: KnowledgeBase, baseline: dict | None = None, baseline_kind
     return files
 
 
-LISTS = ("payers", "codes", "jurisdictions", "states", "modifiers", "rules")
+LISTS = ("payers", "codes", "jurisdictions", "states", "modifiers", "diagnoses", "rules")
 
 
 def _check_export(docs: dict[str, dict]) -> None:

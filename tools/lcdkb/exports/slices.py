@@ -11,8 +11,8 @@ from datetime import date, datetime, timezone
 
 from lcdkb import __version__
 from lcdkb.exports import SCHEMA_VERSION
-from lcdkb.exports.records import (code_record, digest, jurisdiction_record, modifier_record, payer_record,
-                                   rule_record, state_record)
+from lcdkb.exports.records import (code_record, diagnosis_record, digest, jurisdiction_record, modifier_record,
+                                   payer_record, rule_record, state_record)
 from lcdkb.model import KnowledgeBase
 
 NOTICE = ("Codes are listed by number only. Labels for CPT codes are lcdkb's own plain-language words, not AMA "
@@ -57,9 +57,10 @@ class Records:
         self.jurisdictions = {j: jurisdiction_record(kb.jurisdictions[j], kb) for j in sorted(kb.jurisdictions)}
         self.states = {s: state_record(kb.states[s], kb) for s in sorted(kb.states)}
         self.modifiers = {m: modifier_record(kb.modifiers[m]) for m in sorted(kb.modifiers)}
+        self.diagnoses = {d: diagnosis_record(kb.diagnoses[d], kb) for d in sorted(kb.diagnoses)}
         self.rules = [rule_record(r, today) for r in sorted(kb.rules, key=lambda r: (r.payer_id, r.code))]
         self.data_digest = digest({"payers": self.payers, "codes": self.codes, "jurisdictions": self.jurisdictions,
-                                   "states": self.states, "modifiers": self.modifiers,
+                                   "states": self.states, "modifiers": self.modifiers, "diagnoses": self.diagnoses,
                                    "rules": [r["digest"] for r in self.rules]})
 
 
@@ -108,6 +109,7 @@ def _envelope(rec: Records, stamp: Stamp, kind: str, scope_id: str | None, payer
         "jurisdictions": [rec.jurisdictions[j] for j in sorted(jurisdictions)],
         "states": [rec.states[s] for s in sorted(states)],
         "modifiers": [rec.modifiers[m] for m in sorted(modifiers)],
+        "diagnoses": list(rec.diagnoses.values()),
         "rules": rules,
     }
 

@@ -90,6 +90,41 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=["text", "json"], default="text")
     diff.set_defaults(run=_run_diff)
 
+    lookup = commands.add_parser("lookup", help="what a payer needs for a code (prior auth, modifiers, units ...)",
+                                 description="A short card per payer for one code. --state gives Medicare's contractor "
+                                             "there plus the national rules; without --payer or --state, every payer.")
+    lookup.add_argument("code", nargs="?", metavar="CODE")
+    who = lookup.add_mutually_exclusive_group()
+    who.add_argument("--payer", metavar="ID", help="payer ID, alias or name (medicare-jh, Novitas JH, Aetna)")
+    who.add_argument("--state", metavar="XX", help="state code or name: Medicare's contractor for that state")
+    lookup.add_argument("--setting", choices=["office", "asc", "hospital-outpatient", "home"],
+                        help="show prior authorization for this setting")
+    lookup.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="date of service (default: today)")
+    lookup.add_argument("--format", choices=["text", "json"], default="text")
+    lookup.add_argument("--list-payers", action="store_true", help="list payer IDs and aliases")
+    _data_option(lookup)
+    lookup.set_defaults(run=_run_lookup)
+
+    check = commands.add_parser("check", help="pre-check claim lines against the payer's rules",
+                                description="Check one claim line from flags, or a CSV of claim lines (--claims). "
+                                            "Exit 1 when any finding is an error.")
+    check.add_argument("--claims", type=Path, metavar="FILE.csv",
+                       help="CSV with columns claim_id, date_of_service, payer_id or state, place_of_service, code, "
+                            "modifiers, units, diagnoses, minutes, prior_auth")
+    check.add_argument("--payer", metavar="ID")
+    check.add_argument("--state", metavar="XX")
+    check.add_argument("--code", action="append", metavar="CODE", help="a code on the claim (repeat for more lines)")
+    check.add_argument("--dx", action="append", default=[], metavar="ICD10", help="a diagnosis (repeatable)")
+    check.add_argument("--modifier", action="append", default=[], metavar="MOD", help="a modifier (repeatable; applies to every --code)")
+    check.add_argument("--units", default="1", metavar="N")
+    check.add_argument("--pos", metavar="NN", help="place of service (11 office, 22 outpatient hospital, 24 ASC)")
+    check.add_argument("--date", metavar="YYYY-MM-DD", help="date of service (default: today)")
+    check.add_argument("--minutes", metavar="N")
+    check.add_argument("--prior-auth", choices=["yes", "no"], help="whether a prior authorization is on file")
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    _data_option(check)
+    check.set_defaults(run=_run_check)
+
     coverage = commands.add_parser("coverage", help="print the payers x codes table of verified / unverified facts")
     _data_option(coverage)
     coverage.set_defaults(run=_run_coverage)
@@ -267,6 +302,71 @@ def _run_diff(args) -> int:
     render = render_json if args.format == "json" else render_text
     sys.stdout.write(render(changes, args.rev_a, right))
     return 0
+
+
+def _run_lookup(args) -> int:
+    from lcdkb import lookup
+
+    kb = _load_model(args)
+    if kb is None:
+        return 1
+    if args.list_payers:
+        for payer in sorted(kb.payers.values(), key=lambda p: p.id):
+            print(f"{payer.id:<28} {payer.name}" + (f"  [{', '.join(payer.aliases)}]" if payer.aliases else ""))
+        return 0
+    if not args.code:
+        raise UsageError("give a code, for example: lcdkb lookup 64483 --state TX")
+    try:
+        code = lookup.find_code(kb, args.code)
+        payer = lookup.find_payer(kb, args.payer) if args.payer else None
+        state = lookup.find_state(kb, args.state) if args.state else None
+    except lookup.LookupError as exc:
+        raise UsageError(str(exc)) from None
+    rules = lookup.rules_for(kb, code, payer, state)
+    today = args.date or date.today()
+    cards = [lookup.card(kb, r, today, args.setting, state) for r in rules]
+    if args.format == "json":
+        sys.stdout.write(lookup.render_json(cards))
+    elif cards:
+        sys.stdout.write(lookup.render_text(cards, args.setting))
+    else:
+        who = payer.name if payer else (f"Medicare in {state}" if state else "any payer")
+        print(f"No rule for {code} is recorded for {who}.")
+    return 0
+
+
+def _run_check(args) -> int:
+    from lcdkb.claims.engine import check_claims
+    from lcdkb.claims.lines import ReadResult, parse_line, read_csv
+    from lcdkb.claims.report import render_json, render_text
+
+    if args.claims and args.code:
+        raise UsageError("give either --claims FILE or --code flags, not both")
+    if args.claims:
+        try:
+            result = read_csv(args.claims.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {args.claims}: {exc}") from None
+    elif args.code:
+        result = ReadResult()
+        for code in args.code:
+            values = {"claim_id": "claim", "date_of_service": args.date or date.today().isoformat(),
+                      "payer_id": args.payer, "state": args.state, "place_of_service": args.pos, "code": code,
+                      "modifiers": " ".join(args.modifier), "units": args.units, "diagnoses": " ".join(args.dx),
+                      "minutes": args.minutes, "prior_auth": args.prior_auth}
+            try:
+                result.lines.append(parse_line(values))
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+    else:
+        raise UsageError("give --claims FILE.csv, or --code with --payer or --state")
+    kb = _load_model(args)
+    if kb is None:
+        return 1
+    findings = check_claims(kb, result.lines)
+    render = render_json if args.format == "json" else render_text
+    sys.stdout.write(render(findings, result.problems, len(result.lines)))
+    return 1 if any(f.severity == "error" for f in findings) or result.problems and not result.lines else 0
 
 
 def _run_coverage(args) -> int:

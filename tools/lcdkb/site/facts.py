@@ -1,16 +1,11 @@
 """Rule facts in words billing staff read: one short form for tables and one full form with notes."""
 from __future__ import annotations
 
+from lcdkb import phrases
 from lcdkb.model import Rule
 from lcdkb.site.markup import badge, text
 
 WEAK = ("unverified", "conflicting")
-SETTINGS = {"any": "any setting", "office": "office", "asc": "ASC", "hospital-outpatient": "hospital outpatient",
-            "home": "home"}
-COVERAGE = {"covered": "Covered when criteria are met", "not-covered": "Not covered",
-            "investigational": "Investigational / unproven", "no-specific-policy": "No specific policy"}
-PERIODS = {"rolling-12-months": "rolling 12 months", "rolling-6-months": "rolling 6 months",
-           "calendar-month": "calendar month", "calendar-year": "calendar year"}
 
 
 def mark(fact: dict) -> str:
@@ -18,106 +13,55 @@ def mark(fact: dict) -> str:
     return " " + badge(fact["confidence"]) if fact.get("confidence") in WEAK else ""
 
 
-COVERAGE_SHORT = {"covered": "Covered", "not-covered": "Not covered", "investigational": "Investigational",
-                  "no-specific-policy": "No policy"}
+def _one(rule: Rule, name: str, phrase, **options) -> str:
+    fact = rule.facts.get(name)
+    return text(phrase(fact, **options)) + mark(fact) if fact else ""
+
+
+def _each(rule: Rule, name: str, phrase, keep=lambda entry: True) -> str:
+    return "<br>".join(text(phrase(e)) + mark(e) for e in rule.facts.get(name, []) if keep(e))
 
 
 def coverage(rule: Rule, short: bool = False) -> str:
-    fact = rule.facts.get("coverage")
-    return text((COVERAGE_SHORT if short else COVERAGE)[fact["status"]]) + mark(fact) if fact else ""
-
-
-def prior_auth_entry(entry: dict) -> str:
-    words = {"required": "Required", "voluntary": "Voluntary", "not-required": "Not required"}[entry["requirement"]]
-    parts = [words + (f" ({entry['program']})" if entry.get("program") else "")]
-    parts.append(", ".join(SETTINGS.get(s, s) for s in entry.get("settings", ["any"])))
-    if entry.get("states"):
-        parts.append("only " + ", ".join(entry["states"]))
-    if entry.get("from") or entry.get("until"):
-        parts.append(f"{entry.get('from', '…')} to {entry.get('until', 'open')}")
-    return text("; ".join(parts)) + mark(entry)
+    return _one(rule, "coverage", phrases.coverage, short=short)
 
 
 def prior_auth(rule: Rule, state: str | None = None) -> str:
     """Each requirement; with ``state``, only those that apply there."""
-    entries = [e for e in rule.facts.get("prior_auth", []) if not state or not e.get("states") or state in e["states"]]
-    return "<br>".join(prior_auth_entry(e) for e in entries)
+    return _each(rule, "prior_auth", phrases.prior_auth,
+                 lambda e: not state or not e.get("states") or state in e["states"])
 
 
 def modifiers(rule: Rule) -> str:
-    words = {"required": "required", "conditional": "when", "allowed": "allowed", "forbidden": "never"}
-    out = []
-    for entry in rule.facts.get("modifiers", []):
-        phrase = f"{entry['code']}: " + (f"when {entry['when'].replace('-', ' ')}" if entry["use"] == "conditional"
-                                         else words[entry["use"]])
-        out.append(text(phrase) + mark(entry))
-    return "<br>".join(out)
+    return _each(rule, "modifiers", phrases.modifier)
 
 
 def units(rule: Rule) -> str:
-    fact = rule.facts.get("units")
-    if not fact:
-        return ""
-    per = fact["per"].replace("-", " ") if "per" in fact else "line"
-    extra = f" ({fact['basis']}" + (f", MAI {fact['mai']}" if "mai" in fact else "") + ")" if "basis" in fact else ""
-    return text(f"{fact['max']} per {per}{extra}") + mark(fact)
+    return _one(rule, "units", phrases.units)
 
 
 def frequency(rule: Rule) -> str:
-    fact = rule.facts.get("frequency")
-    if not fact:
-        return ""
-    words = f"{fact['max_sessions']} per {PERIODS.get(fact['period'], fact['period'])}"
-    if fact.get("scope"):
-        words += f" per {fact['scope'].replace('-', ' ')}"
-    if fact.get("min_days_between"):
-        words += f"; at least {fact['min_days_between']} days apart"
-    return text(words) + mark(fact)
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}" + ("" if number == 1 else "s")
+    return _one(rule, "frequency", phrases.frequency)
 
 
 def levels(rule: Rule) -> str:
     parts = []
-    if "levels_per_session" in rule.facts:
-        fact = rule.facts["levels_per_session"]
-        parts.append(text(_count(fact["max"], "level")) + mark(fact))
-    if "regions_per_session" in rule.facts:
-        fact = rule.facts["regions_per_session"]
-        parts.append(text(_count(fact["max"], "region")) + mark(fact))
+    for name, word in (("levels_per_session", "level"), ("regions_per_session", "region")):
+        if name in rule.facts:
+            fact = rule.facts[name]
+            parts.append(text(phrases.count(fact["max"], word)) + mark(fact))
     return "; ".join(parts)
 
 
-GUIDANCE = {"ct": "CT", "mri": "MRI", "none": "no guidance", "fluoroscopy": "fluoroscopy", "ultrasound": "ultrasound"}
-GUIDANCE_SHORT = {"ct": "CT", "mri": "MRI", "none": "none", "fluoroscopy": "fluoro", "ultrasound": "US"}
-
-
 def imaging(rule: Rule, short: bool = False) -> str:
-    fact = rule.facts.get("imaging")
-    if not fact:
-        return ""
-    names = GUIDANCE_SHORT if short else GUIDANCE
-    parts = []
-    if "required" in fact and not (short and fact.get("accepted")):
-        parts.append("required" if fact["required"] else "not required")
-    if fact.get("accepted"):
-        parts.append("/".join(names.get(g, g) for g in fact["accepted"])
-                     + ((" + contrast" if short else " with contrast") if fact.get("contrast_required") else ""))
-    if fact.get("not_covered"):
-        parts.append("not covered: " + ", ".join(names.get(g, g) for g in fact["not_covered"]))
-    return text("; ".join(parts)) + mark(fact)
+    return _one(rule, "imaging", phrases.imaging, short=short)
 
 
 def diagnoses(rule: Rule, limit: int | None = None) -> str:
     fact = rule.facts.get("diagnoses")
     if not fact or not fact.get("covered"):
         return ""
-    codes = fact["covered"] if limit is None else fact["covered"][:limit]
-    more = len(fact["covered"]) - len(codes)
-    label = "" if fact.get("completeness") == "complete" else "e.g. "
-    return text(label + ", ".join(codes) + (f" (+{more} more)" if more else "")) + mark(fact)
+    return text(phrases.diagnoses(fact, limit)) + mark(fact)
 
 
 def summary(rule: Rule, name: str) -> str:
@@ -126,16 +70,11 @@ def summary(rule: Rule, name: str) -> str:
 
 
 def conflicts(rule: Rule) -> str:
-    scope = {"same-session": "same session", "same-region": "same region, same session"}
-    return "<br>".join(text(f"{', '.join(c['codes'])} ({scope[c['scope']]})") + mark(c)
-                       for c in rule.facts.get("not_same_session", []))
+    return _each(rule, "not_same_session", phrases.conflict)
 
 
 def time_threshold(rule: Rule) -> str:
-    fact = rule.facts.get("time_threshold")
-    if not fact:
-        return ""
-    return text(f"at least {fact['min_minutes']} minutes per {fact['per'].replace('-', ' ')}") + mark(fact)
+    return _one(rule, "time_threshold", phrases.time_threshold)
 
 
 FULL_ROWS = (

@@ -1,0 +1,149 @@
+"""lcdkb lookup: what a payer needs for a code, as a short card for the billing desk.
+
+Names are resolved forgivingly (payer IDs, aliases and names; state codes and names) and unknown ones get a
+clear error with close matches. Everything comes from the one model the site and exports use.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from datetime import date
+
+from lcdkb import phrases
+from lcdkb.freshness import next_review_due, review_status
+from lcdkb.model import KnowledgeBase, Payer, Rule
+
+SETTING_NAMES = ("office", "asc", "hospital-outpatient", "home")
+
+
+class LookupError(Exception):
+    pass
+
+
+def _did_you_mean(text: str, choices) -> str:
+    close = difflib.get_close_matches(text, list(choices), n=3, cutoff=0.5)
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
+
+
+def find_code(kb: KnowledgeBase, text: str) -> str:
+    code = text.strip().upper()
+    if code not in kb.codes:
+        raise LookupError(f"unknown code '{text}'{_did_you_mean(code, kb.codes)}")
+    return code
+
+
+def find_payer(kb: KnowledgeBase, text: str) -> Payer:
+    wanted = text.strip().lower()
+    for payer in kb.payers.values():
+        if wanted in [payer.id, payer.name.lower()] + [a.lower() for a in payer.aliases]:
+            return payer
+    names = {p.id: p for p in kb.payers.values()} | {a: p for p in kb.payers.values() for a in p.aliases}
+    raise LookupError(f"unknown payer '{text}'{_did_you_mean(text, names)}; 'lcdkb lookup --list-payers' lists them")
+
+
+def find_state(kb: KnowledgeBase, text: str) -> str:
+    wanted = text.strip()
+    for code, entry in kb.states.items():
+        if wanted.upper() == code or wanted.lower() == entry["name"].lower():
+            return code
+    names = list(kb.states) + [e["name"] for e in kb.states.values()]
+    raise LookupError(f"unknown state '{text}'{_did_you_mean(wanted, names)}")
+
+
+def medicare_payers(kb: KnowledgeBase, state: str) -> list[Payer]:
+    """The state's A/B contractor(s) and the national Medicare rules."""
+    jurisdictions = kb.jurisdictions_for_state(state)
+    macs = [p for j in jurisdictions for p in kb.payers.values() if p.jurisdiction == j]
+    return macs + [p for p in kb.payers.values() if p.kind == "medicare-national"]
+
+
+def rules_for(kb: KnowledgeBase, code: str, payer: Payer | None = None, state: str | None = None) -> list[Rule]:
+    """The rules that answer the question: one payer (Medicare contractors with the national rules), Medicare in a
+    state, or every payer with a rule for the code."""
+    if payer is not None:
+        payers = [payer] + ([p for p in kb.payers.values() if p.kind == "medicare-national"]
+                            if payer.kind == "medicare-mac" else [])
+    elif state is not None:
+        payers = medicare_payers(kb, state)
+    else:
+        return kb.rules_for(code)
+    return [r for p in payers if (r := kb.rule(p.id, code)) is not None]
+
+
+def prior_auth_applies(entry: dict, on: date, setting: str | None, state: str | None) -> bool:
+    settings = entry.get("settings", ["any"])
+    if setting and "any" not in settings and setting not in settings:
+        return False
+    if state and entry.get("states") and state not in entry["states"]:
+        return False
+    return entry.get("from", "0000") <= on.isoformat() <= entry.get("until", "9999")
+
+
+def card(kb: KnowledgeBase, rule: Rule, today: date, setting: str | None = None, state: str | None = None) -> dict:
+    """Everything the desk needs for one payer and code, as plain data."""
+    facts = rule.facts
+    prior = [e for e in facts.get("prior_auth", []) if prior_auth_applies(e, today, setting, state)]
+    return {
+        "rule_id": rule.id, "payer_id": rule.payer_id, "payer": kb.payers[rule.payer_id].name, "code": rule.code,
+        "label": kb.codes[rule.code]["label"], "policy": rule.policy_title,
+        "sources": [{"id": s.id, "type": s.type, "url": s.url, "effective_date": s.effective_date,
+                     "confidence": s.confidence} for s in rule.sources],
+        "coverage": facts.get("coverage"), "prior_auth": prior, "modifiers": facts.get("modifiers", []),
+        "units": facts.get("units"), "frequency": facts.get("frequency"),
+        "levels_per_session": facts.get("levels_per_session"), "regions_per_session": facts.get("regions_per_session"),
+        "imaging": facts.get("imaging"), "diagnoses": facts.get("diagnoses"),
+        "not_same_session": facts.get("not_same_session", []), "time_threshold": facts.get("time_threshold"),
+        "documentation": (facts.get("documentation") or {}).get("items", []), "notes": facts.get("notes"),
+        "confidence": rule.confidence, "last_reviewed": rule.last_reviewed,
+        "next_review_due": next_review_due(rule.last_reviewed, rule.review_interval_days),
+        "review_status": review_status(rule.last_reviewed, rule.review_interval_days, today),
+    }
+
+
+def _flag(fact) -> str:
+    return f" [{fact['confidence']}]" if isinstance(fact, dict) and fact.get("confidence") in ("unverified", "conflicting") else ""
+
+
+def render_text(cards: list[dict], setting: str | None) -> str:
+    blocks = []
+    for c in cards:
+        lines = [f"{c['payer']} ({c['payer_id']}) - {c['code']}: {c['label']}"]
+        if c["policy"]:
+            lines.append(f"  Policy:        {c['policy']}")
+        rows = [("Coverage", c["coverage"], phrases.coverage)]
+        for label, value, phrase in rows:
+            if value:
+                lines.append(f"  {label + ':':<14} {phrase(value)}{_flag(value)}")
+        where = f" ({setting})" if setting else ""
+        if c["prior_auth"]:
+            for entry in c["prior_auth"]:
+                lines.append(f"  {'Prior auth' + where + ':':<14} {phrases.prior_auth(entry)}{_flag(entry)}")
+        else:
+            lines.append(f"  {'Prior auth' + where + ':':<14} none recorded for this setting and date")
+        for entry in c["modifiers"]:
+            lines.append(f"  {'Modifier:':<14} {phrases.modifier(entry)}{_flag(entry)}")
+        singles = [("Units", "units", phrases.units), ("Frequency", "frequency", phrases.frequency),
+                   ("Levels", "levels_per_session", lambda f: phrases.count(f["max"], "level") + " per session"),
+                   ("Regions", "regions_per_session", lambda f: phrases.count(f["max"], "region") + " per session"),
+                   ("Imaging", "imaging", phrases.imaging), ("Time", "time_threshold", phrases.time_threshold)]
+        for label, key, phrase in singles:
+            if c[key]:
+                lines.append(f"  {label + ':':<14} {phrase(c[key])}{_flag(c[key])}")
+        if c["diagnoses"] and c["diagnoses"].get("covered"):
+            lines.append(f"  {'Diagnoses:':<14} {phrases.diagnoses(c['diagnoses'], 8)}{_flag(c['diagnoses'])}")
+        for entry in c["not_same_session"]:
+            lines.append(f"  {'Not with:':<14} {phrases.conflict(entry)}{_flag(entry)}")
+        for item in c["documentation"]:
+            lines.append(f"  {'Document:':<14} {item}")
+        if c["notes"]:
+            lines.append(f"  {'Notes:':<14} {c['notes']}")
+        for source in c["sources"]:
+            lines.append(f"  {'Source:':<14} {source['id']} ({source['type']}, {source['confidence']}) {source['url'] or ''}".rstrip())
+        lines.append(f"  Last checked {c['last_reviewed']}; next review due {c['next_review_due']} ({c['review_status']}); "
+                     f"confidence {c['confidence']}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def render_json(cards: list[dict]) -> str:
+    return json.dumps(cards, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,78 @@
+"""Property-based tests: whatever text or document arrives, the only outcomes are "valid" or reported problems."""
+import shutil
+import string
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURE_TODAY, VALID
+from lcdkb.strict_yaml import YamlError, parse_yaml
+from lcdkb.validate import validate
+
+# Derandomized so CI is reproducible; run with --hypothesis-seed=random locally to explore further.
+FAST = settings(max_examples=80, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+VALID_MAC = (VALID / "payers" / "fixture-mac.yaml").read_text(encoding="utf-8")
+YAMLISH = st.text(alphabet=string.printable + "éü—\u00a0&*!|>%@`", max_size=300)
+
+
+@FAST
+@given(YAMLISH)
+def test_the_loader_returns_data_or_a_located_error(text):
+    try:
+        parse_yaml(text)
+    except YamlError as error:
+        assert error.code.startswith("LCD00") and error.line >= 1 and error.column >= 1
+
+
+def mutate(text: str, data) -> str:
+    kind = data.draw(st.sampled_from(["delete", "insert", "duplicate-line", "swap-lines", "replace"]))
+    lines = text.splitlines(keepends=True)
+    if kind == "delete":
+        start = data.draw(st.integers(0, len(text) - 1))
+        return text[:start] + text[start + data.draw(st.integers(1, 40)):]
+    if kind == "insert":
+        at = data.draw(st.integers(0, len(text)))
+        return text[:at] + data.draw(YAMLISH) + text[at:]
+    if kind == "duplicate-line":
+        i = data.draw(st.integers(0, len(lines) - 1))
+        return "".join(lines[:i + 1] + [lines[i]] + lines[i + 1:])
+    if kind == "swap-lines":
+        i, j = data.draw(st.integers(0, len(lines) - 1)), data.draw(st.integers(0, len(lines) - 1))
+        lines[i], lines[j] = lines[j], lines[i]
+        return "".join(lines)
+    at = data.draw(st.integers(0, len(text) - 1))
+    return text[:at] + data.draw(st.characters(codec="utf-8")) + text[at + 1:]
+
+
+@FAST
+@given(st.data())
+def test_mutated_payer_files_give_valid_or_located_problems(tmp_path_factory, data):
+    root = tmp_path_factory.mktemp("mutated")
+    shutil.copytree(VALID, root, dirs_exist_ok=True)
+    text = VALID_MAC
+    for _ in range(data.draw(st.integers(1, 3))):
+        text = mutate(text, data)
+    (root / "payers" / "fixture-mac.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
+    result = validate(root, today=FIXTURE_TODAY)
+    for problem in result.problems:
+        assert problem.line >= 1 and problem.column >= 1 and problem.code.startswith("LCD") and problem.message
+
+
+DOCUMENTS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20) | st.sampled_from(["64483", "2026-01-01", "JH"]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        st.sampled_from(["payer", "rules", "sources", "code", "review", "id", "kind", "policies", "facts", "x"]),
+        children, max_size=5),
+    max_leaves=25)
+
+
+@FAST
+@given(DOCUMENTS)
+def test_random_documents_as_payer_files_never_crash_the_validator(tmp_path_factory, document):
+    root = tmp_path_factory.mktemp("random")
+    shutil.copytree(VALID, root, dirs_exist_ok=True)
+    (root / "payers" / "fixture-mac.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    result = validate(root, today=FIXTURE_TODAY)
+    assert all(p.line >= 1 for p in result.problems)

@@ -10,7 +10,7 @@ from conftest import FIXTURE_TODAY, VALID
 from lcdkb.strict_yaml import YamlError, parse_yaml
 from lcdkb.validate import validate
 
-# Derandomized so CI is reproducible; run with --hypothesis-seed=random locally to explore further.
+# Derandomized so every CI run tries the same examples; raise max_examples locally to explore further.
 FAST = settings(max_examples=80, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 VALID_MAC = (VALID / "payers" / "fixture-mac.yaml").read_text(encoding="utf-8")

@@ -1,7 +1,9 @@
 """Shared helpers: a copy of the valid fixture data folder that a test may break."""
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +13,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 VALID = FIXTURES / "valid"
 INVALID = FIXTURES / "invalid"
 REPO = Path(__file__).resolve().parents[1]
+# Tests never touch the user's own model cache (see lcdkb.cache).
+os.environ["LCDKB_CACHE_DIR"] = tempfile.mkdtemp(prefix="lcdkb-test-cache-")
 # The fixtures were reviewed on 2026-01-10; judging them on a fixed day keeps tests independent of the clock.
 FIXTURE_TODAY = date(2026, 2, 1)
 

@@ -168,13 +168,18 @@ def _run_validate(args) -> int:
     return 1 if has_errors(result.problems) else 0
 
 
-def _load_model(args):
-    """Validate and build the model; on errors print them and return None (nothing is written)."""
+def _load_model(args, cached: bool = False):
+    """Validate and build the model; on errors print them and return None (nothing is written).
+    ``cached``: reuse the model of an unchanged data folder (see lcdkb.cache)."""
+    from lcdkb import cache
     from lcdkb.model import build_model
     from lcdkb.problems import has_errors, summary
     from lcdkb.validate import validate
 
-    result = validate(_data_dir(args))
+    data_dir = _data_dir(args)
+    if cached and (kb := cache.load(data_dir)) is not None:
+        return kb
+    result = validate(data_dir)
     for problem in result.problems:
         if problem.severity == "error":
             print(problem.as_text(), file=sys.stderr)
@@ -185,7 +190,10 @@ def _load_model(args):
         print(summary(result.problems, result.files_checked) + "; nothing written. Run 'lcdkb validate' for details.",
               file=sys.stderr)
         return None
-    return build_model(result)
+    kb = build_model(result)
+    if cached:
+        cache.store(data_dir, kb)
+    return kb
 
 
 def _run_export(args) -> int:
@@ -307,7 +315,7 @@ def _run_diff(args) -> int:
 def _run_lookup(args) -> int:
     from lcdkb import lookup
 
-    kb = _load_model(args)
+    kb = _load_model(args, cached=True)
     if kb is None:
         return 1
     if args.list_payers:
@@ -360,7 +368,7 @@ def _run_check(args) -> int:
                 raise UsageError(str(exc)) from None
     else:
         raise UsageError("give --claims FILE.csv, or --code with --payer or --state")
-    kb = _load_model(args)
+    kb = _load_model(args, cached=True)
     if kb is None:
         return 1
     findings = check_claims(kb, result.lines)

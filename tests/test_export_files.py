@@ -106,7 +106,7 @@ def test_code_slice_is_the_reverse_index(files):
 
 def test_state_slice_has_the_mac_and_payers_listing_the_state(files):
     texas = doc(files, "states/TX.json")
-    assert [p["id"] for p in texas["payers"]] == ["fixture-commercial", "fixture-mac"]
+    assert [p["id"] for p in texas["payers"]] == ["fixture-commercial", "fixture-mac"]   # the plan lists TX
     assert [p["id"] for p in doc(files, "states/PR.json")["payers"]] == []
     virginia = next(s for s in doc(files, "states/VA.json")["states"] if s["code"] == "VA")
     assert (virginia["jurisdiction"], virginia["jurisdictions"]) == ("JM", ["JM", "JL"])
@@ -122,3 +122,11 @@ def test_export_comes_from_the_same_model_as_other_outputs():
     kb = fixture_kb()
     files = render_export(kb, environ=EPOCH)
     assert len(doc(files, "all.json")["rules"]) == len(kb.rules)
+
+
+def test_nationwide_payers_stay_out_of_state_slices(data_dir):
+    path = data_dir / "payers" / "fixture-commercial.yaml"
+    path.write_text(path.read_text().replace("  states: [TX, VA]\n", ""))
+    files = render(data_dir)
+    assert [p["id"] for p in doc(files, "states/TX.json")["payers"]] == ["fixture-mac"]
+    assert "fixture-commercial" in [p["id"] for p in doc(files, "codes/G3002.json")["payers"]]

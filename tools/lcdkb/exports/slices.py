@@ -75,7 +75,10 @@ def documents(kb: KnowledgeBase, stamp: Stamp) -> dict[str, dict]:
         rules = [r for r in rec.rules if r["code"] == code]
         docs[f"codes/{code}.json"] = _envelope(rec, stamp, "code", code, _payers_of(rules), rules, extra_codes=[code])
     for state in rec.states:
-        payer_ids = [p.id for p in kb.payers_in_state(state)]
+        # Medicare (the state's contractors and the national rules) and payers that list the state. Nationwide
+        # commercial payers are left out: they would repeat in every state file (see payers/ and codes/).
+        payer_ids = [p.id for p in kb.payers_in_state(state) if p.kind.startswith("medicare-") and p.kind != "medicare-advantage"
+                     or state in p.states]
         rules = [r for r in rec.rules if r["payer_id"] in payer_ids]
         docs[f"states/{state}.json"] = _envelope(rec, stamp, "state", state, sorted(payer_ids), rules,
                                                  extra_states=[state])

@@ -38,8 +38,40 @@ def _registry() -> Registry:
 def validator(kind: str) -> Draft202012Validator:
     schema = json.loads(schema_text(SCHEMA_FILES[kind]))
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=_registry(),
+    return Draft202012Validator(flatten(schema, SCHEMA_FILES[kind]),
                                 format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def flatten(schema, base: str):
+    """The same schema with every $ref written out in place and 'allOf + unevaluatedProperties: false' turned
+    into one 'properties + additionalProperties: false'. Our schemas are not recursive, so this ends; it makes
+    validation many times faster (no reference lookups, no evaluated-property bookkeeping) with the same
+    verdicts and the same descriptions for error messages."""
+    if isinstance(schema, list):
+        return [flatten(item, base) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        target, _, pointer = schema["$ref"].partition("#")
+        target = target or base
+        resolved = _registry().resolver().lookup(f"{target}#{pointer}").contents
+        merged = {**flatten(resolved, target), **flatten({k: v for k, v in schema.items() if k != "$ref"}, base)}
+        return _merge_closed(merged)
+    return _merge_closed({key: (value if key in ("enum", "const", "required") else flatten(value, base))
+                          for key, value in schema.items() if key not in ("$defs", "$schema")})
+
+
+def _merge_closed(schema: dict) -> dict:
+    parts = schema.get("allOf")
+    if schema.get("unevaluatedProperties") is not False or not parts or not all(
+            set(part) <= {"properties", "description"} for part in parts):
+        return schema
+    properties = {}
+    for part in parts:
+        properties.update(part.get("properties", {}))
+    properties.update(schema.get("properties", {}))
+    closed = {k: v for k, v in schema.items() if k not in ("allOf", "unevaluatedProperties")}
+    return {**closed, "properties": properties, "additionalProperties": False}
 
 
 def schema_problems(data_file: DataFile) -> list[Problem]:

@@ -115,7 +115,7 @@ def test_state_slice_has_the_mac_and_payers_listing_the_state(files):
 def test_sorted_keys_and_trailing_newline(files):
     text = files["all.json"].decode("utf-8")
     assert text.endswith("}\n")
-    assert json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n" == text
+    assert json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n" == text
 
 
 def test_export_comes_from_the_same_model_as_other_outputs():

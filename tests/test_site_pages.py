@@ -21,8 +21,8 @@ def pages():
 
 
 def test_one_page_per_code_payer_and_state_plus_indexes(pages):
-    assert {"index.md", "codes/index.md", "payers/index.md", "states/index.md", "diagnoses.md", "review.md",
-            "downloads.md"} <= pages.keys()
+    assert {"index.md", "codes/index.md", "payers/index.md", "states/index.md", "diagnoses/index.md", "review.md",
+            "downloads.md", "diagnoses/m54.md", "diagnoses/m47.md"} <= pages.keys()
     assert {"codes/64483.md", "codes/G3002.md", "payers/fixture-mac.md", "payers/fixture-commercial.md",
             "states/tx.md", "states/va.md"} <= pages.keys()
 

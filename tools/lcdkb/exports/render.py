@@ -16,7 +16,8 @@ class ExportInvalid(Exception):
 
 
 def json_bytes(document) -> bytes:
-    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    """Compact, key-sorted UTF-8 JSON with a final newline (compact output uses the fast C encoder)."""
+    return (json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def render_export(kb: KnowledgeBase, baseline: dict | None = None, baseline_kind: str | None = None,

@@ -28,8 +28,8 @@ KIND_ORDER = ("medicare-national", "medicare-mac", "commercial", "medicare-advan
 
 def all_pages(view: View) -> dict[str, str]:
     pages = {"index.md": home_page(view), "codes/index.md": codes_index(view), "payers/index.md": payers_index(view),
-             "states/index.md": states_index(view), "diagnoses.md": diagnoses_page(view),
-             "review.md": review_page(view), "downloads.md": downloads_page(view)}
+             "states/index.md": states_index(view), "review.md": review_page(view),
+             "downloads.md": downloads_page(view), **diagnosis_pages(view)}
     for code in key_codes(view):
         pages[f"codes/{code}.md"] = code_page(view, code)
     for payer in view.kb.payers.values():
@@ -211,7 +211,7 @@ def home_page(view: View) -> str:
              f"- {link('Codes', 'codes/index.md')}: every payer side by side for one code",
              f"- {link('Payers', 'payers/index.md')}: one cheat sheet per payer or Medicare contractor (printable)",
              f"- {link('States', 'states/index.md')}: which Medicare contractor and payers apply where",
-             f"- {link('Diagnoses', 'diagnoses.md')}: which ICD-10-CM codes the rules list",
+             f"- {link('Diagnoses', 'diagnoses/index.md')}: which ICD-10-CM codes the rules list",
              f"- {link('Review status', 'review.md')}: what is current, due soon or overdue",
              f"- {link('Downloads', 'downloads.md')}: JSON and CSV for spreadsheets and programs\n",
              f"**{len(kb.payers)}** payers · **{len(rules)}** rules · **{verified}** rules fully verified · "
@@ -269,33 +269,45 @@ def states_index(view: View) -> str:
     return "\n".join(lines)
 
 
-def diagnoses_page(view: View) -> str:
-    kb = view.kb
-    covered: dict[str, list[Rule]] = defaultdict(list)
-    not_covered: dict[str, list[Rule]] = defaultdict(list)
-    for rule in kb.rules:
+def diagnosis_index(view: View) -> dict[str, dict[str, dict[str, list[Rule]]]]:
+    """category (first three characters) -> code or range -> {"covered": [...], "not_covered": [...]} rules."""
+    index: dict = defaultdict(lambda: defaultdict(lambda: {"covered": [], "not_covered": []}))
+    for rule in view.kb.rules:
         fact = rule.facts.get("diagnoses") or {}
-        for code in fact.get("covered", []):
-            covered[code].append(rule)
-        for code in fact.get("not_covered", []):
-            not_covered[code].append(rule)
-    lines = [front_matter("Diagnoses"), "# Diagnosis codes (ICD-10-CM)\n",
-             "The ICD-10-CM codes and ranges the rules list. Many payers publish only examples, so a code missing "
-             "here may still be covered: open the rule and read its diagnosis note.\n"]
-    for code in sorted(set(covered) | set(not_covered)):
-        lines.append(f"## {text(code)}\n")
-        for label, found in (("Listed as covered", covered.get(code, [])), ("Listed as not covered", not_covered.get(code, []))):
-            if found:
-                lines.append(f"**{label}:** " + _rules_by_code(view, found) + "\n")
-    return "\n".join(lines)
+        for field in ("covered", "not_covered"):
+            for code in fact.get(field, []):
+                index[code[:3]][code][field].append(rule)
+    return index
+
+
+def diagnosis_pages(view: View) -> dict[str, str]:
+    """An index of ICD-10-CM categories, and one page per category with a section per code, so the pages stay
+    small however many codes the rules list."""
+    index = diagnosis_index(view)
+    intro = ("The ICD-10-CM codes and ranges the rules list. Many payers publish only examples, so a code missing "
+             "here may still be covered: open the rule and read its diagnosis note.\n")
+    rows = [[link(category, f"{category.lower()}.md"), str(len(codes)),
+             text(", ".join(sorted(codes)[:6]) + (" ..." if len(codes) > 6 else ""))]
+            for category, codes in sorted(index.items())]
+    pages = {"diagnoses/index.md": "\n".join([front_matter("Diagnoses"), "# Diagnosis codes (ICD-10-CM)\n", intro,
+                                               table(["Category", "Codes listed", "Codes"], rows)]) + "\n"}
+    for category, codes in index.items():
+        lines = [front_matter(f"Diagnoses {category}"), f"# Diagnosis codes {text(category)}\n", intro]
+        for code in sorted(codes):
+            lines.append(f"## {text(code)}\n")
+            for label, field in (("Listed as covered", "covered"), ("Listed as not covered", "not_covered")):
+                if codes[code][field]:
+                    lines.append(f"**{label}:** " + _rules_by_code(view, codes[code][field]) + "\n")
+        pages[f"diagnoses/{category.lower()}.md"] = "\n".join(lines)
+    return pages
 
 
 def _rules_by_code(view: View, rules: list[Rule]) -> str:
     by_code: dict[str, list[str]] = defaultdict(list)
     for rule in rules:
         by_code[rule.code].append(rule.payer_id)
-    return "; ".join(link(code, f"codes/{code}.md") + " (" + ", ".join(
-        link(view.kb.payers[p].name, f"codes/{code}.md#{p}") for p in payers) + ")"
+    return "; ".join(link(code, f"../codes/{code}.md") + " (" + ", ".join(
+        link(view.kb.payers[p].name, f"../codes/{code}.md#{p}") for p in payers) + ")"
         for code, payers in sorted(by_code.items()))
 
 

@@ -196,16 +196,23 @@ def _load_model(args, cached: bool = False):
     return kb
 
 
-def _run_export(args) -> int:
-    from lcdkb.exports.baseline import BaselineError, load_baseline
-    from lcdkb.exports.render import ExportInvalid, render_export
-    from lcdkb.output_tree import OutputError, check_replaceable, replace_tree
+def _model_for_output(args):
+    """Refuse an output folder lcdkb may not replace before any work, then load the model."""
+    from lcdkb.output_tree import OutputError, check_replaceable
 
     try:
         check_replaceable(args.out)
     except OutputError as exc:
         raise UsageError(str(exc)) from None
-    kb = _load_model(args)
+    return _load_model(args)
+
+
+def _run_export(args) -> int:
+    from lcdkb.exports.baseline import BaselineError, load_baseline
+    from lcdkb.exports.render import ExportInvalid, render_export
+    from lcdkb.output_tree import OutputError, replace_tree
+
+    kb = _model_for_output(args)
     if kb is None:
         return 1
     baseline = (None, None, None)
@@ -227,14 +234,10 @@ def _run_export(args) -> int:
 
 def _run_build(args) -> int:
     from lcdkb.exports.render import ExportInvalid
-    from lcdkb.output_tree import OutputError, check_replaceable
+    from lcdkb.output_tree import OutputError
     from lcdkb.site.build import BuildError, build_site
 
-    try:
-        check_replaceable(args.out)
-    except OutputError as exc:
-        raise UsageError(str(exc)) from None
-    kb = _load_model(args)
+    kb = _model_for_output(args)
     if kb is None:
         return 1
     try:

@@ -60,6 +60,11 @@ def _finding(line: ClaimLine, severity: str, group: str, message: str, rule: Rul
                    rule.id if rule else None, sources, confidence)
 
 
+def _with_fact(rules: list[Rule], name: str):
+    """(rule, fact) for each rule that records the fact ``name``."""
+    return ((rule, rule.facts[name]) for rule in rules if rule.facts.get(name))
+
+
 def check_codes_known(session: Session, line: ClaimLine, rules: list[Rule]) -> list[Finding]:
     if line.code not in session.kb.codes:
         return [_finding(line, "info", "coding", f"{line.code} is not a code lcdkb has rules for")]
@@ -110,10 +115,7 @@ def check_modifiers(session, line, rules):
 
 def check_units(session, line, rules):
     out = []
-    for rule in rules:
-        fact = rule.facts.get("units")
-        if not fact:
-            continue
+    for rule, fact in _with_fact(rules, "units"):
         billed = line.units if fact.get("per", "line") == "line" else session.units_of({line.code})
         if billed > fact["max"] and (fact.get("per", "line") == "line" or line is _first(session, line.code)):
             basis = f" ({fact['basis']})" if fact.get("basis") else ""
@@ -138,10 +140,7 @@ def check_levels(session, line, rules):
     first = next(l for l in session.lines if l.code in family)
     if line is not first:
         return out
-    for rule in rules:
-        fact = rule.facts.get("levels_per_session")
-        if not fact:
-            continue
+    for rule, fact in _with_fact(rules, "levels_per_session"):
         levels = sum(l.units for l in session.lines if l.code in family)
         if levels > fact["max"]:
             out.append(_finding(line, "error", "units-frequency",
@@ -191,10 +190,7 @@ def check_diagnoses(session, line, rules):
                                 f"{dx} is not billable from {entry['from']}; use {', '.join(entry.get('replaced_by', []))}"))
     if not line.diagnoses:
         return out + [_finding(line, "warning", "diagnosis", f"no diagnosis on the {line.code} line")]
-    for rule in rules:
-        fact = rule.facts.get("diagnoses")
-        if not fact:
-            continue
+    for rule, fact in _with_fact(rules, "diagnoses"):
         excluded = [dx for dx in line.diagnoses if icd10.matches_any(dx, fact.get("not_covered", []))]
         if excluded:
             out.append(_finding(line, "error", "diagnosis",
@@ -241,10 +237,7 @@ def check_prior_auth(session, line, rules):
 
 def check_time(session, line, rules):
     out = []
-    for rule in rules:
-        fact = rule.facts.get("time_threshold")
-        if not fact:
-            continue
+    for rule, fact in _with_fact(rules, "time_threshold"):
         if line.minutes is None:
             out.append(_finding(line, "warning", "medical-necessity",
                                 f"{line.code} needs at least {fact['min_minutes']} minutes; give the minutes", rule, fact))

@@ -76,3 +76,30 @@ def test_random_documents_as_payer_files_never_crash_the_validator(tmp_path_fact
     (root / "payers" / "fixture-mac.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
     result = validate(root, today=FIXTURE_TODAY)
     assert all(p.line >= 1 for p in result.problems)
+
+
+@FAST
+@given(st.data())
+def test_the_compiled_validator_agrees_with_jsonschema(data):
+    from lcdkb.schemas import SCHEMA_FILES, fast_validator, validator
+    try:
+        document = parse_yaml(mutate(VALID_MAC, data)).data
+    except YamlError:
+        return
+    fast = fast_validator(SCHEMA_FILES["payer"])
+    if fast is not None:
+        assert fast.is_valid(document) == validator("payer").is_valid(document)
+
+
+def test_the_compiled_validator_agrees_on_every_fixture_file():
+    from lcdkb.load import load_dataset
+    from lcdkb.schemas import SCHEMA_FILES, fast_validator, validator
+    from conftest import INVALID, REPO
+    roots = [VALID, REPO / "lcd_data"]
+    files = [f for root in roots for f in load_dataset(root, []).files]
+    files += [f for case in INVALID.iterdir() for f in load_dataset(VALID, list(case.rglob("*.yaml"))).files
+              if f.path.is_relative_to(case)]
+    for data_file in files:
+        fast = fast_validator(SCHEMA_FILES[data_file.kind])
+        if fast is not None:
+            assert fast.is_valid(data_file.data) == validator(data_file.kind).is_valid(data_file.data), data_file.path

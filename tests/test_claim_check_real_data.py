@@ -107,3 +107,10 @@ def test_a_code_the_payer_does_not_cover(kb):
 def test_unknown_payer_is_reported_on_the_claim_not_a_crash(kb):
     [finding] = run(kb, {"code": "64483"}, payer_id="medicare-zz")
     assert finding.severity == "error" and "unknown payer 'medicare-zz'" in finding.message
+
+
+def test_interlaminar_and_transforaminal_in_one_region_is_pointed_out_without_claiming_a_rule(kb):
+    findings = run(kb, {"code": "62323"}, {"code": "64483"}, payer_id="medicare-jh", diagnoses="M54.16",
+                   prior_auth="yes")
+    [note] = [f for f in findings if f.group == "bundled"]
+    assert note.severity == "info" and note.rule_id is None and "No rule recorded" in note.message

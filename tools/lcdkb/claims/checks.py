@@ -248,5 +248,25 @@ def check_time(session, line, rules):
     return out
 
 
-ALL_CHECKS = (check_codes_known, check_coverage, check_add_on, check_modifiers, check_units, check_levels,
+def check_epidural_approaches(session, line, rules):
+    """Interlaminar and transforaminal epidurals in one region on one date, where no rule of this payer speaks to
+    it: say so, rather than stay silent or claim a rule. (The codes' families and regions come from codes.yaml.)"""
+    codes = session.kb.codes
+    entry = codes.get(line.code, {})
+    if entry.get("family") != "epidural-interlaminar":
+        return []
+    others = [l for l in session.lines if codes.get(l.code, {}).get("family") == "epidural-transforaminal"
+              and codes[l.code].get("region") == entry.get("region")]
+    recorded = any(set(c["codes"]) & {l.code for l in others}
+                   for r in rules + [r for l in others for r in session.rules.get(l.code, [])]
+                   for c in r.facts.get("not_same_session", []))
+    if not others or recorded:
+        return []
+    return [_finding(line, "info", "bundled",
+                     f"{line.code} with {', '.join(sorted({l.code for l in others}))}: interlaminar and transforaminal "
+                     "epidurals in the same region on one date. No rule recorded for this payer says whether both "
+                     "are paid; check the NCCI edits and document why both approaches were needed")]
+
+
+ALL_CHECKS = (check_codes_known, check_epidural_approaches, check_coverage, check_add_on, check_modifiers, check_units, check_levels,
               check_regions, check_same_session, check_diagnoses, check_prior_auth, check_time)

@@ -307,7 +307,7 @@ def _rules_by_code(view: View, rules: list[Rule]) -> str:
     for rule in rules:
         by_code[rule.code].append(rule.payer_id)
     return "; ".join(link(code, f"../codes/{code}.md") + " (" + ", ".join(
-        link(view.kb.payers[p].name, f"../codes/{code}.md#{p}") for p in payers) + ")"
+        link(short_name(view.kb, view.kb.payers[p]), f"../codes/{code}.md#{p}") for p in payers) + ")"
         for code, payers in sorted(by_code.items()))
 
 

@@ -168,7 +168,7 @@ def _run_validate(args) -> int:
     return 1 if has_errors(result.problems) else 0
 
 
-def _load_model(args, cached: bool = False):
+def _load_model(args, cached: bool = False, show_warnings: bool = False):
     """Validate and build the model; on errors print them and return None (nothing is written).
     ``cached``: reuse the model of an unchanged data folder (see lcdkb.cache)."""
     from lcdkb import cache
@@ -181,10 +181,10 @@ def _load_model(args, cached: bool = False):
         return kb
     result = validate(data_dir)
     for problem in result.problems:
-        if problem.severity == "error":
+        if problem.severity == "error" or show_warnings:
             print(problem.as_text(), file=sys.stderr)
     warnings = sum(p.severity != "error" for p in result.problems)
-    if warnings and not has_errors(result.problems):
+    if warnings and not show_warnings and not has_errors(result.problems):
         print(f"lcdkb: {warnings} warning(s) in the data; 'lcdkb validate' lists them", file=sys.stderr)
     if has_errors(result.problems):
         print(summary(result.problems, result.files_checked) + "; nothing written. Run 'lcdkb validate' for details.",
@@ -204,7 +204,7 @@ def _model_for_output(args):
         check_replaceable(args.out)
     except OutputError as exc:
         raise UsageError(str(exc)) from None
-    return _load_model(args)
+    return _load_model(args, show_warnings=True)
 
 
 def _run_export(args) -> int:

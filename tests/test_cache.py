@@ -13,6 +13,7 @@ def lookup(data_dir, capsys):
 def test_the_second_query_uses_the_cache_and_gives_the_same_answer(data_dir, capsys, monkeypatch):
     first = lookup(data_dir, capsys)
     assert cache.load(data_dir) is not None
+    assert [r.id for r in cache.load(data_dir, "64483").rules] == ["fixture-mac/64483"]   # one code's shard
     monkeypatch.setattr("lcdkb.validate.validate", lambda *a, **k: (_ for _ in ()).throw(AssertionError("re-read")))
     assert lookup(data_dir, capsys) == first
 
@@ -36,8 +37,9 @@ def test_broken_data_is_never_cached(data_dir, capsys):
 
 def test_a_damaged_cache_is_rebuilt(data_dir, capsys):
     lookup(data_dir, capsys)
-    cache._path(data_dir).write_bytes(b"not a pickle")
-    assert cache.load(data_dir) is None
+    for part in cache._folder(data_dir).glob("*.pickle"):
+        part.write_bytes(b"not a pickle")
+    assert cache.load(data_dir) is None and cache.load(data_dir, "64483") is None
     assert lookup(data_dir, capsys)[0] == 0 and cache.load(data_dir) is not None
 
 

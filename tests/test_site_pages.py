@@ -52,7 +52,7 @@ def test_text_from_the_data_is_escaped():
     view = view_of()
     rule = view.kb.rule("fixture-commercial", "G3002")
     hostile = dataclasses.replace(rule, facts={**rule.facts, "notes": "<script>alert(1)</script> | [x](javascript:y)"})
-    view.kb.rules[view.kb.rules.index(rule)] = hostile
+    view.kb.rules = [hostile if r is rule else r for r in view.kb.rules]
     page = payer_page(view, view.kb.payers["fixture-commercial"])
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| \\[x\\](javascript:y)" in page

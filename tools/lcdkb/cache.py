@@ -41,34 +41,48 @@ def fingerprint(data_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _path(data_dir: Path) -> Path | None:
+def _folder(data_dir: Path) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
-    return folder / f"model-{hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]}.pickle"
+    return folder / f"model-{hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]}"
 
 
-def load(data_dir: Path) -> KnowledgeBase | None:
-    path = _path(data_dir)
-    if path is None or not path.is_file():
-        return None
+def _read(path: Path, expected: str):
     try:
         with path.open("rb") as handle:
             stored_fingerprint, kb = pickle.load(handle)
     except Exception:          # a stale or damaged cache is simply rebuilt
         return None
-    return kb if stored_fingerprint == fingerprint(data_dir) else None
+    return kb if stored_fingerprint == expected else None
+
+
+def load(data_dir: Path, code: str | None = None) -> KnowledgeBase | None:
+    """The cached model, or with ``code`` only that code's rules (a much smaller file: fast lookups)."""
+    folder = _folder(data_dir)
+    if folder is None:
+        return None
+    name = "all.pickle" if code is None else f"code-{hashlib.sha256(code.encode()).hexdigest()[:12]}.pickle"
+    return _read(folder / name, fingerprint(data_dir)) if (folder / name).is_file() else None
 
 
 def store(data_dir: Path, kb: KnowledgeBase) -> None:
-    path = _path(data_dir)
-    if path is None:
+    """The whole model, and one shard per code."""
+    folder = _folder(data_dir)
+    if folder is None:
         return
+    stamp = fingerprint(data_dir)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".model-", dir=path.parent)
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump((fingerprint(data_dir), kb), out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
+        folder.mkdir(parents=True, exist_ok=True)
+        for code in kb.codes:
+            _write(folder / f"code-{hashlib.sha256(code.encode()).hexdigest()[:12]}.pickle", stamp, kb.only_code(code))
+        _write(folder / "all.pickle", stamp, kb)
     except OSError:
         pass                   # a cache that cannot be written only costs speed
+
+
+def _write(path: Path, stamp: str, kb: KnowledgeBase) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=".part-", dir=path.parent)
+    with os.fdopen(handle, "wb") as out:
+        pickle.dump((stamp, kb), out, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)

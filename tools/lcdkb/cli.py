@@ -168,16 +168,17 @@ def _run_validate(args) -> int:
     return 1 if has_errors(result.problems) else 0
 
 
-def _load_model(args, cached: bool = False, show_warnings: bool = False):
+def _load_model(args, cached: bool = False, show_warnings: bool = False, code: str | None = None):
     """Validate and build the model; on errors print them and return None (nothing is written).
-    ``cached``: reuse the model of an unchanged data folder (see lcdkb.cache)."""
+    ``cached``: reuse the model of an unchanged data folder (see lcdkb.cache); with ``code``, the cached rules
+    of that code may be all that is returned."""
     from lcdkb import cache
     from lcdkb.model import build_model
     from lcdkb.problems import has_errors, summary
     from lcdkb.validate import validate
 
     data_dir = _data_dir(args)
-    if cached and (kb := cache.load(data_dir)) is not None:
+    if cached and (kb := cache.load(data_dir, code)) is not None:
         return kb
     result = validate(data_dir)
     for problem in result.problems:
@@ -318,7 +319,7 @@ def _run_diff(args) -> int:
 def _run_lookup(args) -> int:
     from lcdkb import lookup
 
-    kb = _load_model(args, cached=True)
+    kb = _load_model(args, cached=True, code=(args.code or "").strip().upper() or None)
     if kb is None:
         return 1
     if args.list_payers:

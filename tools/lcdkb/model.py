@@ -6,10 +6,12 @@ a rule's policy facts are merged in (a fact on the rule replaces the policy's), 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lcdkb.validate import Validation
+if TYPE_CHECKING:     # only for the annotation: reading a cached model must not import the validator
+    from lcdkb.validate import Validation
 
 CONFIDENCE_ORDER = ("conflicting", "unverified", "verified-secondary", "verified-primary")
 
@@ -81,11 +83,34 @@ class KnowledgeBase:
     rules: list[Rule] = field(default_factory=list)
 
     def rules_for(self, code: str | None = None, payer_id: str | None = None) -> list[Rule]:
-        return [r for r in self.rules if (code is None or r.code == code) and (payer_id is None or r.payer_id == payer_id)]
+        if code is not None and payer_id is not None:
+            found = self.rule(payer_id, code)
+            return [found] if found else []
+        if code is not None:
+            return list(self._index()[0].get(code, ()))
+        if payer_id is not None:
+            return list(self._index()[1].get(payer_id, ()))
+        return list(self.rules)
 
     def rule(self, payer_id: str, code: str) -> Rule | None:
-        found = self.rules_for(code, payer_id)
-        return found[0] if found else None
+        return self._index()[2].get((payer_id, code))
+
+    def only_code(self, code: str) -> KnowledgeBase:
+        """The same knowledge base with only the rules for ``code`` (payers and catalogues kept)."""
+        return replace(self, rules=self.rules_for(code))
+
+    def _index(self):
+        """(rules by code, rules by payer, rule by payer and code). Rebuilt when ``rules`` is replaced or grows;
+        to change a rule, assign a new list rather than editing an item in place."""
+        key = (id(self.rules), len(self.rules))
+        if getattr(self, "_index_key", None) != key:
+            by_code, by_payer = {}, {}
+            for rule in self.rules:
+                by_code.setdefault(rule.code, []).append(rule)
+                by_payer.setdefault(rule.payer_id, []).append(rule)
+            self._index_cache = (by_code, by_payer, {(r.payer_id, r.code): r for r in self.rules})
+            self._index_key = key
+        return self._index_cache
 
     def payers_in_state(self, state: str) -> list[Payer]:
         """Payers whose rules apply in ``state``: its Medicare jurisdiction(s), national Medicare, and

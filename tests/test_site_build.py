@@ -44,3 +44,12 @@ def test_build_refuses_a_folder_it_did_not_make(data_dir, tmp_path, capsys):
     (tmp_path / "notes" / "keep.txt").write_text("mine")
     assert main(["build", "--data", str(data_dir), "--out", str(tmp_path / "notes")]) == 2
     assert (tmp_path / "notes" / "keep.txt").read_text() == "mine"
+
+
+def test_the_default_relative_output_folder_gets_the_site(tmp_path, monkeypatch):
+    from conftest import VALID
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--data", str(VALID)]) == 0          # default --out site, relative to here
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert (tmp_path / "site" / "api" / "v1" / "all.json").is_file()
+    assert (tmp_path / "site" / "reviews.ics").is_file()

@@ -28,8 +28,9 @@ def check_replaceable(target: Path) -> None:
 
 @contextmanager
 def replacing(target: Path):
-    """Yield an empty staging folder beside ``target``; when the block succeeds, it becomes ``target``."""
-    target = Path(target)
+    """Yield an empty staging folder beside ``target`` (an absolute path, so tools run from another folder
+    write to the right place); when the block succeeds, it becomes ``target``."""
+    target = Path(target).absolute()
     check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))

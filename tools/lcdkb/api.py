@@ -55,18 +55,10 @@ def load_export(path: str | Path) -> KnowledgeBase:
 def prior_auth_in_effect(rule: Rule, on: date | None = None, setting: str | None = None,
                          state: str | None = None) -> list[dict]:
     """The rule's prior authorization entries that apply on a day, in a setting and state (None: any)."""
-    day = (on or date.today()).isoformat()
-    found = []
-    for entry in rule.facts.get("prior_auth", []):
-        settings = entry.get("settings", ["any"])
-        if setting and "any" not in settings and setting not in settings:
-            continue
-        if state and entry.get("states") and state not in entry["states"]:
-            continue
-        if entry.get("from", day) > day or entry.get("until", day) < day:
-            continue
-        found.append(entry)
-    return found
+    from lcdkb.lookup import prior_auth_applies
+
+    day = on or date.today()
+    return [entry for entry in rule.facts.get("prior_auth", []) if prior_auth_applies(entry, day, setting, state)]
 
 
 def payers_requiring_prior_auth(kb: KnowledgeBase, code: str, on: date | None = None, setting: str | None = None,

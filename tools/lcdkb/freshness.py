@@ -23,8 +23,3 @@ def review_status(last_reviewed: str, interval_days: int, today: date, due_withi
     if (due - today).days <= due_within:
         return "due-soon"
     return "current"
-
-
-def days_overdue(last_reviewed: str, interval_days: int, today: date) -> int:
-    """Days past the due date (0 or negative when not yet due)."""
-    return (today - date.fromisoformat(next_review_due(last_reviewed, interval_days))).days

@@ -13,9 +13,6 @@ from lcdkb import phrases
 from lcdkb.freshness import next_review_due, review_status
 from lcdkb.model import KnowledgeBase, Payer, Rule
 
-SETTING_NAMES = ("office", "asc", "hospital-outpatient", "home")
-
-
 class LookupError(Exception):
     pass
 
@@ -71,6 +68,7 @@ def rules_for(kb: KnowledgeBase, code: str, payer: Payer | None = None, state: s
 
 
 def prior_auth_applies(entry: dict, on: date, setting: str | None, state: str | None) -> bool:
+    """Whether a prior authorization entry is in effect on ``on``, in ``setting`` and ``state`` (None: any)."""
     settings = entry.get("settings", ["any"])
     if setting and "any" not in settings and setting not in settings:
         return False

@@ -7,6 +7,7 @@ what the data cannot settle. No payer is named here: every limit comes from a ru
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lcdkb import icd10
 from lcdkb.claims.lines import ClaimLine
@@ -38,6 +39,11 @@ class Session:
     lines: list[ClaimLine]
     rules: dict[str, list[Rule]] = field(default_factory=dict)   # code -> the payer's rules (MAC and national)
     state: str | None = None
+
+    @cached_property
+    def non_billable(self) -> dict[str, dict]:
+        """The diagnosis catalogue's non-billable codes, keyed by normalized code."""
+        return {icd10.normalize(code): entry for code, entry in self.kb.diagnoses.items()}
 
     def codes(self) -> set[str]:
         return {line.code for line in self.lines}
@@ -182,9 +188,8 @@ def check_same_session(session, line, rules):
 
 def check_diagnoses(session, line, rules):
     out = []
-    non_billable = {icd10.normalize(code): entry for code, entry in session.kb.diagnoses.items()}
     for dx in line.diagnoses:
-        entry = non_billable.get(icd10.normalize(dx))
+        entry = session.non_billable.get(icd10.normalize(dx))
         if entry and line.date_of_service.isoformat() >= entry["from"]:
             out.append(_finding(line, "error", "diagnosis",
                                 f"{dx} is not billable from {entry['from']}; use {', '.join(entry.get('replaced_by', []))}"))

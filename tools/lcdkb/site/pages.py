@@ -87,19 +87,15 @@ def code_page(view: View, code: str) -> str:
                  "Pick a payer for the full rule, its sources and the documentation checklist.\n")
     rows = []
     for payers, rule in groups:
-        anchor = "#" + _anchor(payers[0].id)
+        anchor = "#" + payers[0].id
         who = link(group_name(view.kb, payers), anchor) + f"<br><small>{text('; '.join(where(p) for p in payers))}</small>"
         rows.append([who, policy_ids(rule)] + summary_cells(view, rule))
     lines.append(table(["Payer", "Policy"] + SUMMARY_HEADER, rows, css="lcdkb-wide"))
     lines.append("\n## Rules by payer\n")
     for payers, rule in groups:
-        lines.append(f"### {text(group_name(view.kb, payers))} {{ #{_anchor(payers[0].id)} }}\n")
+        lines.append(f"### {text(group_name(view.kb, payers))} {{ #{payers[0].id} }}\n")
         lines.append(rule_block(view, rule, applies_to=payers))
     return "\n".join(lines)
-
-
-def _anchor(payer_id: str) -> str:
-    return payer_id
 
 
 # ---------------------------------------------------------------- payer pages
@@ -326,5 +322,5 @@ def downloads_page(view: View) -> str:
     lines.append("\n## Per code\n")
     lines.append(table(["Code", "JSON"], [[c, link(f"{c}.json", f"api/v1/codes/{c}.json")] for c in sorted(view.kb.codes)]))
     first = sorted(view.kb.states)[0]
-    lines.append(f"\nPer state: `api/v1/states/<XX>.json`, for example " + link(f"{first}.json", f"api/v1/states/{first}.json") + ".\n")
+    lines.append("\nPer state: `api/v1/states/<XX>.json`, for example " + link(f"{first}.json", f"api/v1/states/{first}.json") + ".\n")
     return "\n".join(lines)

@@ -1,8 +1,20 @@
-"""The desk commands' model cache: reused while the data is unchanged, rebuilt when anything changes."""
+"""The desk commands' model cache: reused while the data is unchanged, rebuilt when anything changes, and never
+able to run code or answer from stale data."""
+import hashlib
+import json
 import os
+import pickle
+import shutil
+from pathlib import Path
 
+import pytest
+
+from conftest import VALID
 from lcdkb import cache
 from lcdkb.cli import main
+from lcdkb.model_codec import CodecError, from_plain, to_plain
+
+PACKAGE = Path(cache.__file__).parent
 
 
 def lookup(data_dir, capsys):
@@ -37,8 +49,8 @@ def test_broken_data_is_never_cached(data_dir, capsys):
 
 def test_a_damaged_cache_is_rebuilt(data_dir, capsys):
     lookup(data_dir, capsys)
-    for part in cache._folder(data_dir).glob("*.pickle"):
-        part.write_bytes(b"not a pickle")
+    for part in cache._folder(data_dir).glob("*.json"):
+        part.write_bytes(b"not a cache file")
     assert cache.load(data_dir) is None and cache.load(data_dir, "64483") is None
     assert lookup(data_dir, capsys)[0] == 0 and cache.load(data_dir) is not None
 
@@ -47,3 +59,153 @@ def test_the_cache_can_be_turned_off(data_dir, capsys, monkeypatch):
     monkeypatch.setenv("LCDKB_CACHE_DIR", "off")
     assert lookup(data_dir, capsys)[0] == 0
     assert cache.load(data_dir) is None
+
+
+def shard(data_dir, code=None) -> Path:
+    return cache._folder(data_dir) / cache._shard_name(code)
+
+
+def test_the_model_survives_the_json_round_trip(data_dir):
+    from lcdkb.api import load
+    kb = load(data_dir)
+    again = from_plain(json.loads(json.dumps(to_plain(kb))))
+    assert again == kb and [r.line for r in again.rules] == [r.line for r in kb.rules]
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_not_answered_from_the_cache(data_dir, capsys):
+    """cp -p, rsync, tar and touch -r keep the old modification time; the cache is keyed by content."""
+    lookup(data_dir, capsys)
+    mac = data_dir / "payers" / "fixture-mac.yaml"
+    before = mac.stat()
+    text = mac.read_text()
+    assert "max: 2, source: summary-1" in text
+    mac.write_text(text.replace("max: 2, source: summary-1", "max: 3, source: summary-1"))
+    os.utime(mac, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert mac.stat().st_size == before.st_size and mac.stat().st_mtime_ns == before.st_mtime_ns
+    assert cache.load(data_dir) is None and cache.load(data_dir, "64483") is None
+    code, out = lookup(data_dir, capsys)
+    assert code == 0 and '"max": 3' in out
+
+
+def test_a_pickle_in_the_cache_is_never_loaded(data_dir, capsys, tmp_path):
+    lookup(data_dir, capsys)
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    payload = pickle.dumps(Evil())
+    stamp = cache.fingerprint(data_dir)
+    header = json.dumps({"format": cache.FORMAT, "version": cache.VERSION, "fingerprint": stamp,
+                         "payload_sha256": hashlib.sha256(payload).hexdigest()}).encode()
+    for path in (shard(data_dir), shard(data_dir, "64483")):
+        path.write_bytes(header + b"\n" + payload)
+    assert cache.load(data_dir) is None and cache.load(data_dir, "64483") is None
+    assert lookup(data_dir, capsys)[0] == 0 and not marker.exists()
+    assert cache.load(data_dir) is not None       # rebuilt
+
+
+def test_no_module_of_lcdkb_deserializes_code():
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for module in ("pickle", "marshal", "shelve", "dill"):
+            assert f"import {module}" not in text, f"{path.name} imports {module}"
+        assert "yaml.load(" not in text and "yaml.unsafe_load" not in text and "Loader=yaml.Loader" not in text
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped byte", "other fingerprint", "other format", "bad shape",
+                                    "empty", "huge header", "deep nesting"])
+def test_a_damaged_or_foreign_cache_file_is_ignored_and_rebuilt(data_dir, capsys, damage):
+    first = lookup(data_dir, capsys)
+    path = shard(data_dir, "64483")
+    raw = path.read_bytes()
+    header, payload = raw.split(b"\n", 1)
+    fields = json.loads(header)
+
+    def rewrite(new_payload: bytes, **changes):
+        new_header = {**fields, "payload_sha256": hashlib.sha256(new_payload).hexdigest(), **changes}
+        path.write_bytes(json.dumps(new_header).encode() + b"\n" + new_payload)
+
+    if damage == "truncated":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "flipped byte":
+        path.write_bytes(header + b"\n" + payload.replace(b"64483", b"64484", 1))
+    elif damage == "other fingerprint":
+        rewrite(payload, fingerprint="0" * 64)
+    elif damage == "other format":
+        rewrite(payload, version=1)
+    elif damage == "bad shape":
+        document = json.loads(payload)
+        document["rules"][0]["sources"] = [{"id": 1}]
+        rewrite(json.dumps(document).encode())
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "huge header":
+        path.write_bytes(b"{" + b" " * 100_000 + b"}\n{}")
+    else:
+        rewrite(b"[" * 100_000 + b"]" * 100_000)
+    assert cache.load(data_dir, "64483") is None
+    assert lookup(data_dir, capsys) == first
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_codec_refuses_wrong_shapes():
+    for bad in ([], {"codes": []}, {"codes": {}, "states": {}, "jurisdictions": {}, "modifiers": {}, "diagnoses": {},
+                                    "catalogue_sources": [], "payers": [{"id": 3}], "rules": []}):
+        with pytest.raises(CodecError):
+            from_plain(bad)
+
+
+def test_a_file_saved_while_the_cache_is_built_is_not_stored_under_its_new_key(data_dir, capsys, monkeypatch):
+    import lcdkb.validate
+    real = lcdkb.validate.validate
+    mac = data_dir / "payers" / "fixture-mac.yaml"
+
+    def validate_then_edit(*args, **kwargs):
+        result = real(*args, **kwargs)
+        mac.write_text(mac.read_text().replace("max: 2, source: summary-1", "max: 3, source: summary-1"))
+        return result
+
+    monkeypatch.setattr(lcdkb.validate, "validate", validate_then_edit)
+    code, out = lookup(data_dir, capsys)
+    assert code == 0 and '"max": 2' in out          # answered from what was read ...
+    assert cache.load(data_dir) is None             # ... but not cached under the edited file's fingerprint
+    monkeypatch.setattr(lcdkb.validate, "validate", real)
+    assert '"max": 3' in lookup(data_dir, capsys)[1]
+
+
+def test_a_cache_folder_others_can_write_to_is_not_trusted(data_dir, capsys):
+    lookup(data_dir, capsys)
+    folder = cache._folder(data_dir)
+    assert folder.stat().st_mode & 0o077 == 0       # private
+    folder.chmod(0o777)
+    try:
+        assert cache.load(data_dir) is None
+    finally:
+        folder.chmod(0o700)
+    assert cache.load(data_dir) is not None
+
+
+def test_stale_temporary_files_are_cleaned_up(data_dir, capsys):
+    lookup(data_dir, capsys)
+    folder = cache._folder(data_dir)
+    leftover = folder / ".part-crashed"
+    leftover.write_bytes(b"half")
+    os.utime(leftover, (1, 1))
+    for path in folder.glob("*.json"):               # force a rebuild and store
+        path.unlink()
+    lookup(data_dir, capsys)
+    assert not leftover.exists()
+
+
+def test_the_fingerprint_covers_lcdkb_itself(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(VALID, data)
+    package = tmp_path / "package"
+    shutil.copytree(PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    before = cache.fingerprint(data)
+    module = package / "lookup.py"
+    module.write_text(module.read_text() + "\n")
+    assert cache.fingerprint(data) != before

@@ -1,24 +1,40 @@
 """A cache of the validated model for the desk commands (lookup, check), so a query does not re-read and
 re-validate every YAML file.
 
-The cache is keyed by a fingerprint of every data file (path, size, modification time) and of lcdkb itself;
-any change means a full validation again. It is written only after a validation without errors, to the
-user's own cache folder ($LCDKB_CACHE_DIR, else $XDG_CACHE_HOME/lcdkb, else ~/.cache/lcdkb), and it is only
-ever read back by lcdkb. Set LCDKB_CACHE_DIR=off to disable it.
+Safe by construction:
+- The cache holds plain JSON (see ``model_codec``), never pickle or anything else that can run code when read.
+- Each file starts with a header line naming the format, its version, the fingerprint of the data it was built
+  from and the SHA-256 of the payload; a file whose header, digest or shape does not check out is ignored and
+  rebuilt. Nothing in a cache file can raise past ``load``.
+- The fingerprint is a hash of the *contents* of every data file and of lcdkb's own files, so an edit that keeps
+  the old size and modification time (``cp -p``, rsync, tar, ``touch -r``) is never answered from the cache.
+- A model is stored only if the data's fingerprint is the same after building it as before reading it: a file
+  saved while a query runs never gets the old model stored under its new key.
+- The folder is the user's own ($LCDKB_CACHE_DIR, else $XDG_CACHE_HOME/lcdkb, else ~/.cache/lcdkb), made
+  private (0700); files in a folder another user could write to are not trusted. LCDKB_CACHE_DIR=off disables it.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
+import stat
 import tempfile
+import time
 from pathlib import Path
 
 from lcdkb import __version__
 from lcdkb.model import KnowledgeBase
+from lcdkb.model_codec import CodecError, from_plain, to_plain
+from lcdkb.paths import schema_dir
 
 PACKAGE = Path(__file__).resolve().parent
-FORMAT = 1
+FORMAT = "lcdkb-model-cache"
+VERSION = 2
+MAX_HEADER_BYTES = 4096
+MAX_FILE_BYTES = 1 << 30
+STALE_PART_SECONDS = 3600
+_PACKAGE_SUFFIXES = {".py", ".txt", ".json"}
 
 
 def cache_dir() -> Path | None:
@@ -31,13 +47,29 @@ def cache_dir() -> Path | None:
     return Path(base) / "lcdkb"
 
 
-def fingerprint(data_dir: Path) -> str:
-    digest = hashlib.sha256(f"{FORMAT}|{__version__}|{data_dir.resolve()}".encode())
-    for root in (data_dir, PACKAGE):
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                stat = path.stat()
-                digest.update(f"{path.relative_to(root)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+def _hash_tree(digest, root: Path, suffixes: set[str] | None = None) -> None:
+    for path in sorted(root.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        if suffixes is not None and path.suffix not in suffixes:
+            continue
+        digest.update(path.relative_to(root).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+        with path.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
+
+
+def fingerprint(data_dir: Path) -> str | None:
+    """A hash of the contents of every file in the data folder, lcdkb itself and its schemas; None if any file cannot
+    be read (then the cache is not used, and validation reports the file)."""
+    digest = hashlib.sha256(f"{FORMAT}|{VERSION}|{__version__}|{data_dir.resolve()}".encode("utf-8", "surrogateescape"))
+    try:
+        _hash_tree(digest, data_dir)
+        digest.update(b"\1package\1")
+        _hash_tree(digest, PACKAGE, _PACKAGE_SUFFIXES)
+        digest.update(b"\1schemas\1")
+        _hash_tree(digest, schema_dir(), {".json"})
+    except OSError:
+        return None
     return digest.hexdigest()
 
 
@@ -45,44 +77,92 @@ def _folder(data_dir: Path) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
-    return folder / f"model-{hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]}"
+    return folder / f"model-{hashlib.sha256(str(data_dir.resolve()).encode('utf-8', 'surrogateescape')).hexdigest()[:16]}"
 
 
-def _read(path: Path, expected: str):
+def _shard_name(code: str | None) -> str:
+    if code is None:
+        return "all.json"
+    return f"code-{hashlib.sha256(code.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}.json"
+
+
+def _trusted(path: Path) -> bool:
+    """Our own file or folder, not writable by anyone else."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    if stat.S_ISLNK(info.st_mode) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return False
+    return not hasattr(os, "getuid") or info.st_uid == os.getuid()
+
+
+def _read(path: Path, expected: str) -> KnowledgeBase | None:
+    if not (_trusted(path.parent) and _trusted(path)):
+        return None
     try:
         with path.open("rb") as handle:
-            stored_fingerprint, kb = pickle.load(handle)
-    except Exception:          # a stale or damaged cache is simply rebuilt
+            header = json.loads(handle.readline(MAX_HEADER_BYTES))
+            if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("version") != VERSION:
+                return None
+            if header.get("fingerprint") != expected:
+                return None
+            payload = handle.read(MAX_FILE_BYTES + 1)
+        if len(payload) > MAX_FILE_BYTES or hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
+            return None
+        return from_plain(json.loads(payload))
+    except (OSError, ValueError, CodecError, RecursionError):   # damaged, truncated or foreign: rebuild
         return None
-    return kb if stored_fingerprint == expected else None
 
 
 def load(data_dir: Path, code: str | None = None) -> KnowledgeBase | None:
     """The cached model, or with ``code`` only that code's rules (a much smaller file: fast lookups)."""
     folder = _folder(data_dir)
-    if folder is None:
+    if folder is None or not (folder / _shard_name(code)).is_file():
         return None
-    name = "all.pickle" if code is None else f"code-{hashlib.sha256(code.encode()).hexdigest()[:12]}.pickle"
-    return _read(folder / name, fingerprint(data_dir)) if (folder / name).is_file() else None
+    expected = fingerprint(data_dir)
+    return _read(folder / _shard_name(code), expected) if expected else None
 
 
-def store(data_dir: Path, kb: KnowledgeBase) -> None:
-    """The whole model, and one shard per code."""
+def store(data_dir: Path, kb: KnowledgeBase, before: str | None) -> bool:
+    """Write the whole model and one shard per code, if the data is still what ``before`` (its fingerprint
+    taken before it was read) describes. Returns whether anything was written."""
     folder = _folder(data_dir)
-    if folder is None:
-        return
-    stamp = fingerprint(data_dir)
+    if folder is None or before is None or fingerprint(data_dir) != before:
+        return False
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _trusted(folder):
+            return False
+        _remove_stale_parts(folder)
         for code in kb.codes:
-            _write(folder / f"code-{hashlib.sha256(code.encode()).hexdigest()[:12]}.pickle", stamp, kb.only_code(code))
-        _write(folder / "all.pickle", stamp, kb)
+            _write(folder / _shard_name(code), before, kb.only_code(code))
+        _write(folder / _shard_name(None), before, kb)
     except OSError:
-        pass                   # a cache that cannot be written only costs speed
+        return False           # a cache that cannot be written only costs speed
+    return True
 
 
 def _write(path: Path, stamp: str, kb: KnowledgeBase) -> None:
+    payload = json.dumps(to_plain(kb), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    header = json.dumps({"format": FORMAT, "version": VERSION, "lcdkb": __version__, "fingerprint": stamp,
+                         "payload_sha256": hashlib.sha256(payload).hexdigest()}, sort_keys=True).encode("utf-8")
     handle, temporary = tempfile.mkstemp(prefix=".part-", dir=path.parent)
-    with os.fdopen(handle, "wb") as out:
-        pickle.dump((stamp, kb), out, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(header + b"\n" + payload)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _remove_stale_parts(folder: Path) -> None:
+    """Temporary files an interrupted run left behind (older than an hour, so a concurrent run's are kept)."""
+    cutoff = time.time() - STALE_PART_SECONDS
+    for part in folder.glob(".part-*"):
+        try:
+            if part.lstat().st_mtime < cutoff:
+                part.unlink()
+        except OSError:
+            pass

@@ -173,13 +173,15 @@ def _load_model(args, cached: bool = False, show_warnings: bool = False, code: s
     ``cached``: reuse the model of an unchanged data folder (see lcdkb.cache); with ``code``, the cached rules
     of that code may be all that is returned."""
     from lcdkb import cache
-    from lcdkb.model import build_model
-    from lcdkb.problems import has_errors, summary
-    from lcdkb.validate import validate
 
     data_dir = _data_dir(args)
     if cached and (kb := cache.load(data_dir, code)) is not None:
         return kb
+    from lcdkb.model import build_model
+    from lcdkb.problems import has_errors, summary
+    from lcdkb.validate import validate
+
+    before = cache.fingerprint(data_dir) if cached else None
     result = validate(data_dir)
     for problem in result.problems:
         if problem.severity == "error" or show_warnings:
@@ -193,7 +195,7 @@ def _load_model(args, cached: bool = False, show_warnings: bool = False, code: s
         return None
     kb = build_model(result)
     if cached:
-        cache.store(data_dir, kb)
+        cache.store(data_dir, kb, before)
     return kb
 
 

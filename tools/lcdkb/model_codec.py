@@ -1,0 +1,124 @@
+"""The model as plain JSON-ready data and back, with the shape checked on the way in.
+
+Used by the desk commands' cache. Plain data cannot run code when it is read (unlike pickle), and
+``from_plain`` refuses anything that is not the shape ``to_plain`` writes (``CodecError``), so a damaged or
+foreign file can never become a half-built model.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from pathlib import Path
+
+from lcdkb.model import KnowledgeBase, Payer, Rule, Source
+
+
+class CodecError(ValueError):
+    pass
+
+
+_SCALARS = (str, int, float, bool, type(None))
+_SOURCE_FIELDS = {f.name for f in fields(Source)}
+_SOURCE_REQUIRED = {"id", "type", "checked", "confidence"}
+
+
+def to_plain(kb: KnowledgeBase) -> dict:
+    return {
+        "codes": kb.codes, "states": kb.states, "jurisdictions": kb.jurisdictions, "modifiers": kb.modifiers,
+        "diagnoses": kb.diagnoses,
+        "catalogue_sources": [asdict(s) for s in kb.catalogue_sources.values()],
+        "payers": [_payer_plain(p) for p in kb.payers.values()],
+        "rules": [asdict(r) for r in kb.rules],
+    }
+
+
+def _payer_plain(payer: Payer) -> dict:
+    return {**asdict(payer), "path": str(payer.path) if payer.path is not None else None}
+
+
+def from_plain(document) -> KnowledgeBase:
+    doc = _mapping(document, "document")
+    kb = KnowledgeBase(
+        codes=_table(doc, "codes"), states=_table(doc, "states"), jurisdictions=_table(doc, "jurisdictions"),
+        modifiers=_table(doc, "modifiers"), diagnoses=_table(doc, "diagnoses"),
+        catalogue_sources={s.id: s for s in map(_source, _list(doc, "catalogue_sources"))},
+    )
+    for entry in _list(doc, "payers"):
+        payer = _payer(entry)
+        kb.payers[payer.id] = payer
+    kb.rules = [_rule(entry) for entry in _list(doc, "rules")]
+    return kb
+
+
+def _mapping(value, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise CodecError(f"{what} is not a mapping")
+    return value
+
+
+def _list(doc: dict, key: str) -> list:
+    value = doc.get(key)
+    if not isinstance(value, list):
+        raise CodecError(f"{key} is not a list")
+    return value
+
+
+def _table(doc: dict, key: str) -> dict[str, dict]:
+    value = _mapping(doc.get(key), key)
+    if not all(isinstance(k, str) and isinstance(v, dict) for k, v in value.items()):
+        raise CodecError(f"{key} holds entries of the wrong shape")
+    return value
+
+
+def _text(entry: dict, key: str, optional: bool = False):
+    value = entry.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise CodecError(f"{key} is not text")
+    return value
+
+
+def _source(entry) -> Source:
+    entry = _mapping(entry, "source")
+    if not set(entry) <= _SOURCE_FIELDS or not _SOURCE_REQUIRED <= set(entry):
+        raise CodecError("a source has unexpected or missing fields")
+    if not all(isinstance(v, _SCALARS) for v in entry.values()):
+        raise CodecError("a source field is not a plain value")
+    return Source(**entry)
+
+
+def _texts(entry: dict, key: str) -> tuple[str, ...]:
+    value = entry.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CodecError(f"{key} is not a list of text")
+    return tuple(value)
+
+
+def _whole(entry: dict, key: str, optional: bool = False):
+    value = entry.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise CodecError(f"{key} is not a whole number")
+    return value
+
+
+def _payer(entry) -> Payer:
+    entry = _mapping(entry, "payer")
+    path = _text(entry, "path", optional=True)
+    return Payer(id=_text(entry, "id"), name=_text(entry, "name"), kind=_text(entry, "kind"),
+                 jurisdiction=_text(entry, "jurisdiction", optional=True), states=_texts(entry, "states"),
+                 path=Path(path) if path is not None else None, aliases=_texts(entry, "aliases"),
+                 website=_text(entry, "website", optional=True), notes=_text(entry, "notes", optional=True),
+                 review_interval_days=_whole(entry, "review_interval_days"),
+                 sources=tuple(map(_source, _list(entry, "sources"))))
+
+
+def _rule(entry) -> Rule:
+    entry = _mapping(entry, "rule")
+    return Rule(payer_id=_text(entry, "payer_id"), code=_text(entry, "code"),
+                policy=_text(entry, "policy", optional=True), policy_title=_text(entry, "policy_title", optional=True),
+                facts=_mapping(entry.get("facts"), "facts"), sources=tuple(map(_source, _list(entry, "sources"))),
+                last_reviewed=_text(entry, "last_reviewed"), reviewed_by=_text(entry, "reviewed_by"),
+                review_interval_days=_whole(entry, "review_interval_days"),
+                file=_text(entry, "file", optional=True), line=_whole(entry, "line", optional=True))

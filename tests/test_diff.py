@@ -51,3 +51,51 @@ def test_no_changes(repo, capsys):
 def test_unknown_revision_is_a_usage_error(repo, capsys):
     assert main(["diff", "no-such-rev", "--data", str(repo)]) == 2
     assert "no-such-rev" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["diff", "export"])
+def test_a_revision_can_never_become_a_git_option(repo, tmp_path, capsys, command):
+    """`git archive --output=FILE` would truncate any file the user can write; a revision is never an option."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    for revision in (f"--output={victim}", "-o" + str(victim), f"--remote=file://{tmp_path}"):
+        args = (["diff", "--data", str(repo), "--", revision] if command == "diff"
+                else ["export", "--data", str(repo), "--out", str(tmp_path / "api"), f"--since={revision}"])
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert "cannot start with '-'" in err and "Traceback" not in err
+        assert victim.read_text() == "precious\n"
+    assert not (tmp_path / "api").exists()
+
+
+def test_a_revision_with_control_characters_is_refused(repo, capsys):
+    assert main(["diff", "HEAD\x1b[2J", "--data", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b" in err
+
+
+def test_a_committed_symlink_in_the_data_folder_is_a_clean_error(data_dir, tmp_path, capsys):
+    subprocess.run(GIT + ["init", "-q", str(tmp_path)], check=True)
+    (data_dir / "payers" / "link.yaml").symlink_to("/etc/passwd")
+    subprocess.run(GIT + ["-C", str(tmp_path), "add", "data"], check=True)
+    subprocess.run(GIT + ["-C", str(tmp_path), "commit", "-qm", "with a link"], check=True)
+    assert main(["diff", "HEAD", "HEAD", "--data", str(data_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "link or special file" in err and "payers/link.yaml" in err and "Traceback" not in err
+
+
+def test_archive_paths_outside_the_folder_are_refused(tmp_path):
+    import io
+    import tarfile
+
+    from lcdkb.exports.baseline import BaselineError, _safe_members
+
+    for name in ("../escape.yaml", "/abs/escape.yaml", "data/../../escape.yaml"):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            info = tarfile.TarInfo(name)
+            info.size = 1
+            tar.addfile(info, io.BytesIO(b"x"))
+        buffer.seek(0)
+        with tarfile.open(fileobj=buffer) as tar, pytest.raises(BaselineError, match="outside its folder"):
+            _safe_members(tar, "HEAD")

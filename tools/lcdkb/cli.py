@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -201,12 +203,15 @@ def _load_model(args, cached: bool = False, show_warnings: bool = False, code: s
 
 def _model_for_output(args):
     """Refuse an output folder lcdkb may not replace before any work, then load the model."""
-    from lcdkb.output_tree import OutputError, check_replaceable
+    from lcdkb.output_tree import OutputError, check_replaceable, recover_now
 
     try:
+        recover_now(args.out)
         check_replaceable(args.out)
     except OutputError as exc:
         raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     return _load_model(args, show_warnings=True)
 
 
@@ -393,9 +398,18 @@ def _run_coverage(args) -> int:
     return 0
 
 
+class Terminated(BaseException):
+    """SIGTERM (a cancelled CI job) raised as an exception, so every cleanup on the way out runs."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if _in_main_thread() else None
     try:
         return args.run(args)
     except UsageError as exc:
@@ -403,5 +417,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Terminated:
+        print("lcdkb: stopped by SIGTERM; unfinished output was removed, nothing was replaced", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()

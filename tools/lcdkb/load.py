@@ -137,7 +137,14 @@ def discover(root: Path) -> tuple[list[tuple[Path, str]], list[Problem]]:
     """Every data file under ``root`` with its kind; files with no place in the layout are problems."""
     found: list[tuple[Path, str]] = []
     problems: list[Problem] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def unreadable(error: OSError) -> None:
+        """A folder that cannot be listed is an error, never a silently empty folder (it would mean 0 payers)."""
+        where = Path(error.filename) if error.filename else root
+        problems.append(_problem(display_path(where), "LCD006", f"cannot read the folder: {error.strerror or error}",
+                                 "check that the folder exists and that you may read it"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for d in dirnames:
             if (Path(dirpath) / d).is_symlink():

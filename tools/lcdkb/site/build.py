@@ -1,6 +1,7 @@
 """lcdkb build: generate the site's Markdown from the model, build it with MkDocs, add the exports, swap it in.
 
-The Markdown goes to a fresh work folder (never committed). The hand-written pages and assets come from the
+The Markdown goes to a scratch folder beside the output (``.NAME.work-*``, removed afterwards, and by the next
+run if this one dies). The hand-written pages and assets come from the
 repository's docs/ folder and the MkDocs settings from its mkdocs.yml. The output folder is replaced only
 when everything built, so a failed build leaves the previous site as it was.
 """
@@ -10,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import yaml
@@ -19,7 +19,7 @@ from lcdkb.exports import API_DIR
 from lcdkb.exports.render import render_export
 from lcdkb.exports.slices import stamp_for
 from lcdkb.model import KnowledgeBase
-from lcdkb.output_tree import replacing, write_files
+from lcdkb.output_tree import replacing, work_folder, write_files
 from lcdkb.paths import REPO_ROOT
 from lcdkb.site.calendar import review_calendar
 from lcdkb.site.pages import all_pages
@@ -65,14 +65,16 @@ def build_site(kb: KnowledgeBase, out: Path, repo: Path = REPO_ROOT, environ=os.
     stamp = stamp_for(kb, environ)
     view = View(kb, stamp.status_as_of, edit_base(config))
     export_files = render_export(kb, environ=environ)
-    with tempfile.TemporaryDirectory(prefix="lcdkb-build-") as work:
-        work = Path(work)
-        count = generate_docs(view, work / "docs", docs, export_files, stamp.generated_at)
-        with replacing(out) as staging:
+    with replacing(out) as staging:
+        work = work_folder(Path(out).absolute())
+        try:
+            count = generate_docs(view, work / "docs", docs, export_files, stamp.generated_at)
             config.update(docs_dir=str(work / "docs"), site_dir=str(staging))
             generated_config = work / "mkdocs.yml"
             generated_config.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
             _run_mkdocs(generated_config)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return count
 
 

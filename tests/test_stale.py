@@ -55,7 +55,7 @@ def test_fail_on_and_due_within(capsys):
 
 def test_markdown_for_the_reviews_due_issue(capsys):
     _, out = stale(capsys, "--today", "2026-04-20", "--format", "markdown")
-    assert "**4 overdue**" in out and "| Fixture MAC, Jurisdiction H (`fixture-mac`) | 62323 | overdue" in out
+    assert "**4 overdue**" in out and "| Fixture MAC, Jurisdiction H (fixture-mac) | 62323 | overdue" in out
     _, quiet = stale(capsys, "--today", "2026-01-20", "--format", "markdown")
     assert "Nothing is overdue or due soon." in quiet
 
@@ -65,3 +65,13 @@ def test_bad_arguments_are_usage_errors(capsys):
     with pytest.raises(SystemExit) as raised:
         main(["stale", "--data", str(VALID), "--today", "2026-02-30"])
     assert raised.value.code == 2
+
+
+def test_markdown_report_values_are_inert(data_dir, capsys):
+    """A reviewer name or payer name cannot open a cell, a link, HTML, or @-mention a team in the issue body."""
+    mac = data_dir / "payers" / "fixture-mac.yaml"
+    mac.write_text(mac.read_text().replace("reviewed_by: fixture-reviewer}", 'reviewed_by: "@org/team | [x](https://e.test) &lt;img&gt;"}', 1))
+    assert main(["stale", "--data", str(data_dir), "--today", "2026-04-20", "--format", "markdown"]) == 1
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if "&#64;org" in line)
+    assert row.count("|") == 7 and "@" not in row and "&lt;" not in row and "](" not in row

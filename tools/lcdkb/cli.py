@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lcdkb import __version__
 from lcdkb.paths import DATA_ENV, default_data_dir
+from lcdkb.terminal import safe, safe_lines
 
 
 class UsageError(Exception):
@@ -275,7 +276,7 @@ def _run_stale(args) -> int:
     elif args.format == "markdown":
         sys.stdout.write(render_markdown(entries, today))
     else:
-        sys.stdout.write(render_text(entries, today, show_current=args.all))
+        sys.stdout.write(safe_lines(render_text(entries, today, show_current=args.all)))
     failing = {"overdue": {"overdue"}, "due-soon": {"overdue", "due-soon"}, "never": set()}[args.fail_on]
     return 1 if any(e.status in failing for e in entries) else 0
 
@@ -318,8 +319,10 @@ def _run_diff(args) -> int:
         raise UsageError(str(exc)) from None
     right = args.rev_b or "working tree"
     changes = diff_exports(old, new)
-    render = render_json if args.format == "json" else render_text
-    sys.stdout.write(render(changes, args.rev_a, right))
+    if args.format == "json":
+        sys.stdout.write(render_json(changes, args.rev_a, right))
+    else:
+        sys.stdout.write(safe_lines(render_text(changes, args.rev_a, right)))
     return 0
 
 
@@ -331,7 +334,7 @@ def _run_lookup(args) -> int:
         return 1
     if args.list_payers:
         for payer in sorted(kb.payers.values(), key=lambda p: p.id):
-            print(f"{payer.id:<28} {payer.name}" + (f"  [{', '.join(payer.aliases)}]" if payer.aliases else ""))
+            print(safe(f"{payer.id:<28} {payer.name}" + (f"  [{', '.join(payer.aliases)}]" if payer.aliases else "")))
         return 0
     if not args.code:
         raise UsageError("give a code, for example: lcdkb lookup 64483 --state TX")
@@ -347,10 +350,10 @@ def _run_lookup(args) -> int:
     if args.format == "json":
         sys.stdout.write(lookup.render_json(cards))
     elif cards:
-        sys.stdout.write(lookup.render_text(cards, args.setting))
+        sys.stdout.write(safe_lines(lookup.render_text(cards, args.setting)))
     else:
         who = payer.name if payer else (f"Medicare in {state}" if state else "any payer")
-        print(f"No rule for {code} is recorded for {who}.")
+        print(safe(f"No rule for {code} is recorded for {who}."))
     return 0
 
 
@@ -394,7 +397,7 @@ def _run_coverage(args) -> int:
     kb = _load_model(args)
     if kb is None:
         return 1
-    sys.stdout.write(render_text(kb))
+    sys.stdout.write(safe_lines(render_text(kb)))
     return 0
 
 
@@ -413,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except UsageError as exc:
-        print(f"lcdkb: error: {exc}", file=sys.stderr)
+        print(f"lcdkb: error: {safe(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

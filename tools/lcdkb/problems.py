@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
+from lcdkb.terminal import safe
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -19,16 +21,17 @@ class Problem:
     severity: str = ERROR
 
     def as_text(self) -> str:
+        """One terminal line: control and invisible characters from the data are shown as escapes."""
         text = f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity}: {self.message}"
-        return f"{text}; hint: {self.hint}" if self.hint else text
+        return safe(f"{text}; hint: {self.hint}" if self.hint else text)
 
     def as_github(self) -> str:
         """A GitHub Actions workflow command: an annotation on the file and line in the pull request."""
         def escape(value: str, in_property: bool = False) -> str:
             value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
             return value.replace(":", "%3A").replace(",", "%2C") if in_property else value
-        message = self.message + (f" (hint: {self.hint})" if self.hint else "")
-        return (f"::{self.severity} file={escape(self.path, True)},line={self.line},col={self.column},"
+        message = safe(self.message + (f" (hint: {self.hint})" if self.hint else ""))
+        return (f"::{self.severity} file={escape(safe(self.path), True)},line={self.line},col={self.column},"
                 f"title={escape(self.code, True)}::{escape(message)}")
 
 

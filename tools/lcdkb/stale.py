@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from lcdkb.freshness import STATUSES, next_review_due, review_status
+from lcdkb.markdown_escape import inline
 from lcdkb.model import KnowledgeBase
 
 
@@ -83,6 +84,6 @@ def render_markdown(entries: list[StaleEntry], today: date) -> str:
     if not waiting:
         return "\n".join(lines + ["Nothing is overdue or due soon."]) + "\n"
     lines += ["| Payer | Code | Status | Due | Last reviewed | Reviewer |", "|---|---|---|---|---|---|"]
-    lines += [f"| {e.payer_name} (`{e.payer_id}`) | {e.code} | {e.status} ({_when(e)}) | {e.next_review_due} | "
-              f"{e.last_reviewed} | {e.reviewed_by} |" for e in waiting]
+    lines += [f"| {inline(e.payer_name)} ({inline(e.payer_id)}) | {inline(e.code)} | {e.status} ({_when(e)}) | "
+              f"{inline(e.next_review_due)} | {inline(e.last_reviewed)} | {inline(e.reviewed_by)} |" for e in waiting]
     return "\n".join(lines) + "\n"

@@ -15,6 +15,8 @@ import unicodedata
 # line and paragraph separators, the byte order mark.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_CONTROL_NAMES = {"\x00": "NUL", "\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE",
+                  "\x7f": "DELETE"}
 
 
 def _escape(match: re.Match) -> str:
@@ -27,8 +29,8 @@ def _escape(match: re.Match) -> str:
 
 def unsafe_characters(value: str) -> list[str]:
     """The characters of ``value`` that ``safe()`` would escape, as U+XXXX names (for error messages)."""
-    return [f"U+{ord(c):04X}" + (f" {unicodedata.name(c)}" if unicodedata.name(c, "") else "")
-            for c in dict.fromkeys(_UNSAFE.findall(value))]
+    found = dict.fromkeys(_UNSAFE.findall(value))
+    return [f"U+{ord(c):04X} {_CONTROL_NAMES.get(c) or unicodedata.name(c, 'CONTROL')}" for c in found]
 
 
 def safe(value: object) -> str:
@@ -40,3 +42,8 @@ def quoted(value: object) -> str:
     """``safe(value)`` in double quotes, with a double quote or backslash inside escaped."""
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return '"' + _UNSAFE.sub(_escape, text) + '"'
+
+
+def safe_lines(text: str) -> str:
+    """A multi-line report for the terminal: each line made ``safe``, the line breaks between them kept."""
+    return "\n".join(safe(line) for line in text.split("\n"))

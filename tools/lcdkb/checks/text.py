@@ -6,6 +6,7 @@ from importlib import resources
 
 from lcdkb.checks import check
 from lcdkb.checks.context import walk_strings
+from lcdkb.terminal import unsafe_characters
 
 URL_FIELDS = {"url", "website"}
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|<\s*script|javascript:", re.IGNORECASE)
@@ -49,3 +50,37 @@ def plain_text(ctx, report):
             if match:
                 report(data_file, path, f"text contains markup '{match.group(0)[:40]}'",
                        "write plain text; the site formats it and shows any markup as literal characters")
+
+
+PROSE_FIELDS = {"note", "notes", "summary", "description"}
+
+
+def _walk_text(value, path=()):
+    """(path, text, is_key) for every string in a document, mapping keys included."""
+    if isinstance(value, str):
+        yield path, value, False
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield path + (key,), key, True
+            yield from _walk_text(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk_text(item, path + (index,))
+
+
+def _field(path: tuple) -> str | None:
+    return next((part for part in reversed(path) if isinstance(part, str)), None)
+
+
+@check("LCD045", "visible-text", "Text and keys hold no control, bidi-override or invisible characters, whether typed "
+                                 "or written as YAML escapes (\\e, \\x00, \\u202E); line breaks only in notes.")
+def visible_text(ctx, report):
+    for data_file in ctx.files:
+        for path, value, is_key in _walk_text(data_file.data):
+            checked = value.replace("\n", "") if not is_key and _field(path) in PROSE_FIELDS else value
+            found = unsafe_characters(checked)
+            if found:
+                what = "the key" if is_key else f"the text of '{_field(path) or 'value'}'"
+                report(data_file, path, f"{what} holds {', '.join(found[:3])}" + (" and more" if len(found) > 3 else ""),
+                       "delete the invisible or control character (often pasted from a PDF, a web page or a "
+                       "chat); write line breaks only in notes", key=is_key)

@@ -143,3 +143,12 @@ def test_a_full_disk_while_exporting_is_one_line_and_keeps_the_previous_export(p
     assert err.count("\n") == 1 and "No space left on device" in err and "Traceback" not in err
     monkeypatch.undo()
     assert snapshot(previous) == before and leftovers(previous.parent, "api") == []
+
+
+def test_a_data_folder_without_payers_is_an_error_not_an_empty_export(data_dir, previous, capsys):
+    for payer in (data_dir / "payers").iterdir():
+        payer.unlink()
+    before = snapshot(previous)
+    assert main(["export", "--data", str(data_dir), "--out", str(previous)]) == 1
+    assert "LCD006 error: no payer files in payers/" in capsys.readouterr().err
+    assert snapshot(previous) == before

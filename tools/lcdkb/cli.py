@@ -282,21 +282,27 @@ def _run_stale(args) -> int:
 
 
 def _run_review_mark(args) -> int:
+    from lcdkb.paths import display_path
     from lcdkb.problems import has_errors
     from lcdkb.review_mark import ReviewError, mark_reviewed, payer_file
+    from lcdkb.terminal import quoted, safe
     from lcdkb.validate import validate
 
     data_dir = _data_dir(args)
+    on = args.on or date.today()
     try:
         path = payer_file(args.payer, data_dir)
-        marked = mark_reviewed(path, args.by, args.on or date.today(), args.code)
+        marked = mark_reviewed(path, args.by, on, args.code, data_dir=data_dir)
     except ReviewError as exc:
         raise UsageError(str(exc)) from None
+    except OSError as exc:  # ReviewError covers the known cases; never show a traceback for the rest
+        where = safe(exc.filename or args.payer)
+        raise UsageError(f"{where}: {exc.strerror or exc}; the file was not changed") from None
     result = validate(data_dir, [path])
     for problem in result.problems:
         print(problem.as_text(), file=sys.stderr)
-    print(f"marked {len(marked.codes)} rule(s) in {path} as reviewed on {(args.on or date.today()).isoformat()} "
-          f"by {args.by}", file=sys.stderr)
+    print(f"marked {len(marked.codes)} rule(s) in {safe(display_path(path))} as reviewed on {on.isoformat()} "
+          f"by {quoted(marked.by)}", file=sys.stderr)
     return 1 if has_errors(result.problems) else 0
 
 

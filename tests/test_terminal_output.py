@@ -52,3 +52,4 @@ def test_a_zero_width_character_in_a_key_is_refused_and_shown_as_an_escape(data_
     assert main(["validate", "--data", str(data_dir)]) == 1
     out = capsys.readouterr().out
     assert "fixture-mac.yaml:40:3: LCD010 error" in out and "hidden\\u200b" in out and "\u200b" not in out
+

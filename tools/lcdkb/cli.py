@@ -427,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Terminated:
-        print("lcdkb: stopped by SIGTERM; unfinished output was removed, nothing was replaced", file=sys.stderr)
+        print("lcdkb: stopped by SIGTERM; unfinished output was removed", file=sys.stderr)
         return 143
     except BrokenPipeError:
         return 0

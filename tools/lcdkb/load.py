@@ -5,6 +5,7 @@ Reading never raises for bad input: every failure becomes a ``Problem`` with a c
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def read_file(path: Path, kind: str | None, root: Path) -> tuple[DataFile | None
     if not isinstance(doc.data, dict):
         return None, [_problem(display, "LCD005", f"the top level is a {_kind_name(doc.data)}, not a mapping of fields",
                                "a data file starts with fields such as 'payer:' or 'codes:'")]
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     return DataFile(path, display, kind or kind_from_content(doc), doc, first_line), []
 
 

@@ -16,10 +16,10 @@ def test_csv_bad_rows_are_reported_by_line_and_the_rest_are_checked(tmp_path, ca
                       + "c3,2026-02-01,fixture-mac,,11,64483,,two,M54.16,\n"
                       + "c4,2026-02-01,fixture-mac,,11,64483,,1,M54.16,,extra\n"
                       + "c5,2026-02-01,fixture-mac,,11,64483,,1,M54.16,\n")
-    assert main(["check", "--claims", str(claims), "--data", str(VALID)]) == 1
+    assert main(["check", "--claims", str(claims), "--data", str(VALID)]) == 2     # 2: the input has problems
     out = capsys.readouterr().out
-    assert "input line 3: date_of_service '2026-02-30' is not a date" in out
-    assert "input line 4: units 'two' must be a whole number" in out
+    assert 'input line 3: date_of_service "2026-02-30" is not a date' in out
+    assert 'input line 4: units "two" must be a whole number' in out
     assert "input line 5: more values than columns" in out
     assert "modifier 50 is not allowed on 62323" in out
     assert "2 line(s) checked" in out

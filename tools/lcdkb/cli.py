@@ -110,10 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="pre-check claim lines against the payer's rules",
                                 description="Check one claim line from flags, or a CSV of claim lines (--claims). "
-                                            "Exit 1 when any finding is an error.")
+                                            "Exit 2 when the input has a problem (each is reported with its line), "
+                                            "else 1 when any finding is an error.")
     check.add_argument("--claims", type=Path, metavar="FILE.csv",
-                       help="CSV with columns claim_id, date_of_service, payer_id or state, place_of_service, code, "
-                            "modifiers, units, diagnoses, minutes, prior_auth")
+                       help="UTF-8 CSV with columns claim_id, date_of_service, payer_id or state, place_of_service, "
+                            "code, modifiers, units, diagnoses, minutes, prior_auth ('-' reads standard input)")
+    check.add_argument("--max-claims-mib", type=int, default=512, metavar="MIB",
+                       help="refuse a claims file bigger than this (default 512)")
     check.add_argument("--payer", metavar="ID")
     check.add_argument("--state", metavar="XX")
     check.add_argument("--code", action="append", metavar="CODE", help="a code on the claim (repeat for more lines)")
@@ -124,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--date", metavar="YYYY-MM-DD", help="date of service (default: today)")
     check.add_argument("--minutes", metavar="N")
     check.add_argument("--prior-auth", choices=["yes", "no"], help="whether a prior authorization is on file")
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--format", choices=["text", "json", "jsonl"], default="text",
+                       help="jsonl: one JSON object a line per finding or input problem, then a summary")
     _data_option(check)
     check.set_defaults(run=_run_check)
 
@@ -364,37 +368,78 @@ def _run_lookup(args) -> int:
 
 
 def _run_check(args) -> int:
-    from lcdkb.claims.engine import check_claims
-    from lcdkb.claims.lines import ReadResult, parse_line, read_csv
-    from lcdkb.claims.report import render_json, render_text
+    from lcdkb.claims.engine import ClaimStream
+    from lcdkb.claims.lines import read_claims
+    from lcdkb.claims.report import write_report
 
     if args.claims and args.code:
         raise UsageError("give either --claims FILE or --code flags, not both")
-    if args.claims:
-        try:
-            result = read_csv(args.claims.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {args.claims}: {exc}") from None
-    elif args.code:
-        result = ReadResult()
-        for code in args.code:
-            values = {"claim_id": "claim", "date_of_service": args.date or date.today().isoformat(),
-                      "payer_id": args.payer, "state": args.state, "place_of_service": args.pos, "code": code,
-                      "modifiers": " ".join(args.modifier), "units": args.units, "diagnoses": " ".join(args.dx),
-                      "minutes": args.minutes, "prior_auth": args.prior_auth}
-            try:
-                result.lines.append(parse_line(values))
-            except ValueError as exc:
-                raise UsageError(str(exc)) from None
-    else:
+    if not args.claims and not args.code:
         raise UsageError("give --claims FILE.csv, or --code with --payer or --state")
-    kb = _load_model(args, cached=True)
-    if kb is None:
-        return 1
-    findings = check_claims(kb, result.lines)
-    render = render_json if args.format == "json" else render_text
-    sys.stdout.write(render(findings, result.problems, len(result.lines)))
-    return 1 if any(f.severity == "error" for f in findings) or result.problems and not result.lines else 0
+    if args.max_claims_mib < 1:
+        raise UsageError("--max-claims-mib must be 1 or more")
+    max_bytes = args.max_claims_mib * 2**20
+    source = _open_claims(args.claims, max_bytes) if args.claims else None
+    try:
+        kb = _load_model(args, cached=True)
+        if kb is None:
+            return 1
+        if source is None:
+            stream = ClaimStream(kb, _claim_lines_from_flags(args, kb))
+            return write_report(stream, args.format, sys.stdout, lambda: stream.lines_checked).exit_code
+        stream = ClaimStream(kb, read_claims(source, set(kb.modifiers), max_bytes))
+        try:
+            return write_report(stream, args.format, sys.stdout, lambda: stream.lines_checked).exit_code
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise UsageError(f"cannot read {_shown(args.claims)}: {exc.strerror or exc}") from None
+    finally:
+        if source is not None and source is not sys.stdin.buffer:
+            source.close()
+
+
+def _shown(path: Path) -> str:
+    from lcdkb.terminal import safe
+    return safe(path)
+
+
+def _open_claims(path: Path, max_bytes: int):
+    """The claims file opened for reading bytes ('-': standard input); a regular file over ``max_bytes`` is
+    refused before it is read."""
+    import os
+    import stat
+
+    if str(path) == "-":
+        return sys.stdin.buffer
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise UsageError(f"cannot read {_shown(path)}: {exc.strerror or exc}") from None
+    info = os.fstat(handle.fileno())
+    if stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
+        handle.close()
+        reason = ("it is a folder" if stat.S_ISDIR(info.st_mode) else
+                  f"it is {info.st_size / 2**20:.1f} MiB, over the {max_bytes // 2**20} MiB limit "
+                  "(--max-claims-mib raises it)")
+        raise UsageError(f"cannot read {_shown(path)}: {reason}")
+    return handle
+
+
+def _claim_lines_from_flags(args, kb):
+    from lcdkb.claims.lines import parse_line
+
+    lines = []
+    for code in args.code:
+        values = {"claim_id": "claim", "date_of_service": args.date or date.today().isoformat(),
+                  "payer_id": args.payer, "state": args.state, "place_of_service": args.pos, "code": code,
+                  "modifiers": " ".join(args.modifier), "units": args.units, "diagnoses": " ".join(args.dx),
+                  "minutes": args.minutes, "prior_auth": args.prior_auth}
+        try:
+            lines.append(parse_line(values, modifiers=set(kb.modifiers)))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return lines
 
 
 def _run_coverage(args) -> int:

@@ -1,13 +1,19 @@
-"""Group claim lines into sessions, find the payer's rules for each, and run every check."""
+"""Group claim lines into sessions, find the payer's rules for each, and run every check; ``ClaimStream`` does it
+claim by claim for input of any length."""
 from __future__ import annotations
 
+import hashlib
+from array import array
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import groupby
 
 from lcdkb.claims.checks import ALL_CHECKS, Finding, Session
-from lcdkb.claims.lines import ClaimLine
+from lcdkb.claims.lines import ClaimLine, InputProblem
 from lcdkb.lookup import LookupError, find_payer, find_state, rules_for
 from lcdkb.model import KnowledgeBase
+from lcdkb.terminal import quoted
 
 
 def check_claims(kb: KnowledgeBase, lines: list[ClaimLine]) -> list[Finding]:
@@ -38,3 +44,137 @@ def _check_session(kb: KnowledgeBase, lines: list[ClaimLine]) -> list[Finding]:
         for check in ALL_CHECKS:
             findings += check(session, line, rules)
     return list(dict.fromkeys(findings))
+
+
+# --- streaming: claim by claim -----------------------------------------------------------------------------------
+
+MAX_CLAIM_LINES = 1000      # one claim's lines held at once; a longer claim is an input problem
+
+
+class SeenClaims:
+    """Every claim ID met so far, kept as an 8-byte hash in an open-addressing table (16 to 32 bytes a claim),
+    so a claim whose lines are not next to each other is caught without keeping the IDs themselves."""
+
+    def __init__(self):
+        self.slots, self.count = array("Q", bytes(8 * 1024)), 0
+
+    @staticmethod
+    def _hash(claim_id: str) -> int:
+        digest = hashlib.blake2b(claim_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        return int.from_bytes(digest, "little") | 1          # never 0: 0 marks an empty slot
+
+    def _slot(self, key: int) -> int:
+        mask = len(self.slots) - 1
+        index = key & mask
+        while self.slots[index] not in (0, key):
+            index = (index + 1) & mask
+        return index
+
+    def __contains__(self, claim_id: str) -> bool:
+        key = self._hash(claim_id)
+        return self.slots[self._slot(key)] == key
+
+    def add(self, claim_id: str) -> None:
+        key = self._hash(claim_id)
+        index = self._slot(key)
+        if self.slots[index] == 0:
+            self.slots[index], self.count = key, self.count + 1
+            if self.count * 2 > len(self.slots):
+                self._grow()
+
+    def _grow(self) -> None:
+        old, self.slots = self.slots, array("Q", bytes(16 * len(self.slots)))
+        for key in old:
+            if key:
+                self.slots[self._slot(key)] = key
+
+
+@dataclass
+class _Claim:
+    """The run of consecutive lines of one claim, held until the claim ends."""
+    claim_id: str
+    lines: list[ClaimLine] = field(default_factory=list)
+    good: int = 0                       # lines read without a problem
+    first_good: int = 0
+    last_good: int = 0
+    bad_line: int | None = None         # the first line with a problem: the claim is then not checked
+
+
+class ClaimStream:
+    """Findings and input problems from claim lines and input problems in file order, claim by claim.
+
+    A claim is the run of consecutive lines with one claim ID; it is checked when the next claim starts, so only
+    one claim's lines are held. A claim with any line that has a problem is not checked at all (its other lines
+    would be checked against data the user did not write); when its claim ID cannot be read, the claims before
+    and after the bad line are not checked. A claim ID that comes back after other claims is an input problem:
+    its lines must be next to each other. ``lines_checked`` counts the lines checked so far."""
+
+    def __init__(self, kb: KnowledgeBase, items: Iterable[ClaimLine | InputProblem]):
+        self.kb, self.items = kb, items
+        self.claim: _Claim | None = None
+        self.seen = SeenClaims()
+        self.taint_next: int | None = None      # a line with an unknown claim ID just before the next claim
+        self.lines_checked = 0
+
+    def __iter__(self) -> Iterator[Finding | InputProblem]:
+        for item in self.items:
+            if isinstance(item, ClaimLine):
+                yield from self._line(item)
+            else:
+                yield from self._problem(item)
+        yield from self._finish()
+
+    def _line(self, line: ClaimLine):
+        if self.claim is None or line.claim_id != self.claim.claim_id:
+            yield from self._start(line.claim_id, line.line_no)
+            if self.taint_next is not None:
+                self.claim.bad_line = self.taint_next
+        self.taint_next = None
+        claim = self.claim
+        claim.good += 1
+        claim.first_good, claim.last_good = claim.first_good or line.line_no, line.line_no
+        if claim.bad_line is None and len(claim.lines) >= MAX_CLAIM_LINES:
+            claim.bad_line, claim.lines = line.line_no, []
+            yield InputProblem(line.line_no, f"claim {quoted(line.claim_id)} has more than {MAX_CLAIM_LINES} lines",
+                               line.claim_id)
+        if claim.bad_line is None:
+            claim.lines.append(line)
+
+    def _problem(self, problem: InputProblem):
+        if problem.claim_id is None:
+            if self.claim is not None:
+                self._taint(problem.line_no)
+            self.taint_next = problem.line_no
+        else:
+            if self.claim is None or problem.claim_id != self.claim.claim_id:
+                yield from self._start(problem.claim_id, problem.line_no)
+            self._taint(problem.line_no)
+            self.taint_next = None
+        yield problem
+
+    def _taint(self, line_no: int) -> None:
+        if self.claim.bad_line is None:
+            self.claim.bad_line, self.claim.lines = line_no, []
+
+    def _start(self, claim_id: str, line_no: int):
+        yield from self._finish()
+        self.claim = _Claim(claim_id)
+        if claim_id in self.seen:
+            self.claim.bad_line = line_no
+            yield InputProblem(line_no, f"claim {quoted(claim_id)} already appeared earlier, with other claims in "
+                                        "between; a claim's lines must be next to each other (these lines were not "
+                                        "checked)", claim_id)
+        self.seen.add(claim_id)
+
+    def _finish(self):
+        claim, self.claim = self.claim, None
+        if claim is None:
+            return
+        if claim.bad_line is None:
+            self.lines_checked += len(claim.lines)
+            yield from check_claims(self.kb, claim.lines)
+        elif claim.good:
+            lines = (f"line {claim.first_good}" if claim.good == 1
+                     else f"{claim.good} lines from line {claim.first_good} to {claim.last_good}")
+            yield InputProblem(claim.first_good, f"claim {quoted(claim.claim_id)} was not checked ({lines}): "
+                                                 f"line {claim.bad_line} has an input problem", claim.claim_id)

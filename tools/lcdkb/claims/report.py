@@ -1,28 +1,145 @@
-"""Findings as a text table or JSON."""
+"""Findings and input problems as a text table, JSON or JSON lines, written as they arrive.
+
+Every writer streams: nothing but counts is kept, except that JSON spools its input problems (to memory, then
+to a temporary file past 1 MiB) so that they can follow the findings array in the one document. In the text
+table every value from the user or the data goes through ``lcdkb.terminal`` so that a claim ID with a line
+break or an escape sequence cannot forge a report line.
+"""
 from __future__ import annotations
 
+import io
 import json
-from dataclasses import asdict
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 
 from lcdkb.claims.checks import Finding
 from lcdkb.claims.lines import InputProblem
+from lcdkb.terminal import quoted, safe
+
+FORMATS = ("text", "json", "jsonl")
+
+
+@dataclass
+class Tally:
+    lines_checked: int = 0
+    errors: int = 0
+    warnings: int = 0
+    notes: int = 0
+    input_problems: int = 0
+
+    def count(self, item: Finding | InputProblem) -> None:
+        if isinstance(item, InputProblem):
+            self.input_problems += 1
+        elif item.severity == "error":
+            self.errors += 1
+        elif item.severity == "warning":
+            self.warnings += 1
+        else:
+            self.notes += 1
+
+    @property
+    def exit_code(self) -> int:
+        """2 when any input problem, else 1 when any finding is an error, else 0."""
+        return 2 if self.input_problems else 1 if self.errors else 0
+
+
+class TextReport:
+    def __init__(self, out):
+        self.out, self.header_written = out, False
+
+    def problem(self, problem: InputProblem) -> None:
+        self.out.write(f"input line {problem.line_no}: {safe(problem.message)}\n")
+
+    def finding(self, f: Finding) -> None:
+        if not self.header_written:
+            self.out.write(f"{'claim':<10} {'line':>4}  {'code':<6} {'severity':<8} {'reason':<19} message\n")
+            self.header_written = True
+        self.out.write(f"{quoted(f.claim_id):<10} {f.line_no or '':>4}  {safe(f.code):<6} {f.severity:<8} "
+                       f"{f.group:<19} {safe(f.message)}\n")
+        if f.rule_id:
+            source = f"; source {safe(f.sources[0])}" if f.sources else ""
+            self.out.write(f"{'':<41}rule {safe(f.rule_id)}{source}\n")
+
+    def close(self, tally: Tally) -> None:
+        notes = f"; {tally.input_problems} input problem(s)" if tally.input_problems else ""
+        self.out.write(f"{tally.lines_checked} line(s) checked: {tally.errors} error(s), {tally.warnings} warning(s), "
+                       f"{tally.notes} note(s){notes}\n")
+
+
+class JsonReport:
+    """One JSON object: findings (streamed), input_problems (spooled), then the counts."""
+
+    def __init__(self, out):
+        self.out, self.first = out, True
+        self.spool = tempfile.SpooledTemporaryFile(max_size=2**20, mode="w+", encoding="utf-8")
+        self.spooled = 0
+        self.out.write('{\n  "findings": [')
+
+    def problem(self, problem: InputProblem) -> None:
+        self.spool.write(("" if not self.spooled else ",") + "\n    " + _dumps(asdict(problem)))
+        self.spooled += 1
+
+    def finding(self, finding: Finding) -> None:
+        self.out.write(("" if self.first else ",") + "\n    " + _dumps(asdict(finding)))
+        self.first = False
+
+    def close(self, tally: Tally) -> None:
+        self.out.write(("" if self.first else "\n  ") + '],\n  "input_problems": [')
+        self.spool.seek(0)
+        while chunk := self.spool.read(2**16):
+            self.out.write(chunk)
+        self.spool.close()
+        counts = asdict(tally)
+        del counts["input_problems"]
+        rest = "".join(f',\n  "{key}": {value}' for key, value in counts.items())
+        self.out.write(("\n  " if self.spooled else "") + "]" + rest + "\n}\n")
+
+
+class JsonLinesReport:
+    """One JSON object a line: {"type": "finding", ...}, {"type": "input_problem", ...}, and last
+    {"type": "summary", ...} with the counts."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def problem(self, problem: InputProblem) -> None:
+        self.out.write(_dumps({"type": "input_problem", **asdict(problem)}) + "\n")
+
+    def finding(self, finding: Finding) -> None:
+        self.out.write(_dumps({"type": "finding", **asdict(finding)}) + "\n")
+
+    def close(self, tally: Tally) -> None:
+        self.out.write(_dumps({"type": "summary", **asdict(tally)}) + "\n")
+
+
+WRITERS = {"text": TextReport, "json": JsonReport, "jsonl": JsonLinesReport}
+
+
+def _dumps(value: dict) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_report(items: Iterable[Finding | InputProblem], format: str, out, lines_checked=lambda: 0) -> Tally:
+    """Write ``items`` as they come; ``lines_checked`` is asked once they are all written."""
+    writer, tally = WRITERS[format](out), Tally()
+    for item in items:
+        tally.count(item)
+        (writer.problem if isinstance(item, InputProblem) else writer.finding)(item)
+    tally.lines_checked = lines_checked()
+    writer.close(tally)
+    return tally
 
 
 def render_text(findings: list[Finding], problems: list[InputProblem], lines_checked: int) -> str:
-    out = [f"input line {p.line_no}: {p.message}" for p in problems]
-    if findings:
-        out.append(f"{'claim':<10} {'line':>4}  {'code':<6} {'severity':<8} {'reason':<19} message")
-        for f in findings:
-            out.append(f"{f.claim_id:<10} {f.line_no or '':>4}  {f.code:<6} {f.severity:<8} {f.group:<19} {f.message}")
-            if f.rule_id:
-                out.append(f"{'':<41}rule {f.rule_id}" + (f"; source {f.sources[0]}" if f.sources else ""))
-    errors = sum(f.severity == "error" for f in findings)
-    warnings = sum(f.severity == "warning" for f in findings)
-    out.append(f"{lines_checked} line(s) checked: {errors} error(s), {warnings} warning(s), "
-               f"{len(findings) - errors - warnings} note(s)" + (f"; {len(problems)} input problem(s)" if problems else ""))
-    return "\n".join(out) + "\n"
+    return _render("text", findings, problems, lines_checked)
 
 
 def render_json(findings: list[Finding], problems: list[InputProblem], lines_checked: int) -> str:
-    return json.dumps({"lines_checked": lines_checked, "input_problems": [asdict(p) for p in problems],
-                       "findings": [asdict(f) for f in findings]}, indent=2, ensure_ascii=False) + "\n"
+    return _render("json", findings, problems, lines_checked)
+
+
+def _render(format: str, findings, problems, lines_checked: int) -> str:
+    out = io.StringIO()
+    write_report([*problems, *findings], format, out, lambda: lines_checked)
+    return out.getvalue()

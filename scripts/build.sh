@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e .
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[site]"
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(date -u -d "$(date -u +%F)" +%s)}"
 "$VENV/bin/lcdkb" build "$@"

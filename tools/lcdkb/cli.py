@@ -24,9 +24,31 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (use YYYY-MM-DD)") from None
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: lcdkb's version and which data it reads, named by date and content digest."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from lcdkb.bundle import snapshot
+
+        data_dir = default_data_dir()
+        line = f"lcdkb {__version__}"
+        if data_dir.is_dir():
+            info = snapshot(data_dir)
+            if info["source"] == "bundled":
+                line += f"; data: bundled snapshot of {info['date']}, sha256 {info['digest'][:16]}"
+            else:
+                line += (f"; data: {safe(data_dir)}, files last changed {info['date']}, "
+                         f"sha256 {info['digest'][:16]}")
+        else:
+            line += f"; no data folder at {safe(data_dir)}"
+        print(line)
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lcdkb", description="Payer coverage rules for interventional pain billing.")
-    parser.add_argument("--version", action="version", version=f"lcdkb {__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0,
+                        help="show lcdkb's version and the data snapshot it reads (date and digest), then exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 

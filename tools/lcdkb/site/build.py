@@ -7,6 +7,7 @@ when everything built, so a failed build leaves the previous site as it was.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from lcdkb.exports.render import render_export
 from lcdkb.exports.slices import stamp_for
 from lcdkb.model import KnowledgeBase
 from lcdkb.output_tree import replacing, work_folder, write_files
-from lcdkb.paths import REPO_ROOT
+from lcdkb import paths
 from lcdkb.site.calendar import review_calendar
 from lcdkb.site.pages import all_pages
 from lcdkb.site.rule_view import View
@@ -30,13 +31,18 @@ class BuildError(Exception):
     pass
 
 
-def site_sources(repo: Path = REPO_ROOT) -> tuple[Path, Path]:
-    """(mkdocs.yml, docs/) of the repository the site is built from."""
-    config, docs = repo / "mkdocs.yml", repo / "docs"
-    if not config.is_file() or not docs.is_dir():
-        raise BuildError(f"lcdkb build needs the repository's mkdocs.yml and docs/ (looked in {repo}); "
-                         "run it from a clone of lcdkb")
-    return config, docs
+def site_sources(repo: Path | None = None) -> tuple[Path, Path]:
+    """(mkdocs.yml, docs/): ``repo``'s, else the checkout's or the installed package's bundled copies."""
+    found = (repo / "mkdocs.yml", repo / "docs") if repo is not None else paths.site_sources()
+    if found is None or not found[0].is_file() or not found[1].is_dir():
+        raise BuildError("lcdkb build needs the site sources (mkdocs.yml and docs/): run it from a clone of lcdkb "
+                         "or install a built lcdkb package, which carries them")
+    return found
+
+
+def require_site_engine() -> None:
+    if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
+        raise BuildError("lcdkb build needs the site engine: pip install 'lcdkb[site]' (MkDocs and Material)")
 
 
 def generate_docs(view: View, target: Path, docs: Path, export_files: dict[str, bytes], stamp: str) -> int:
@@ -58,8 +64,9 @@ def edit_base(config: dict) -> str | None:
     return repo_url.rstrip("/") + "/" + edit_uri.strip("/").removesuffix("docs").rstrip("/") + "/"
 
 
-def build_site(kb: KnowledgeBase, out: Path, repo: Path = REPO_ROOT, environ=os.environ) -> int:
+def build_site(kb: KnowledgeBase, out: Path, repo: Path | None = None, environ=os.environ) -> int:
     """Build the whole site into ``out``. Returns the number of generated pages."""
+    require_site_engine()
     config_path, docs = site_sources(repo)
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     stamp = stamp_for(kb, environ)

@@ -10,8 +10,8 @@ Safe by construction:
   the old size and modification time (``cp -p``, rsync, tar, ``touch -r``) is never answered from the cache.
 - A model is stored only if the data's fingerprint is the same after building it as before reading it: a file
   saved while a query runs never gets the old model stored under its new key.
-- The folder is the user's own ($LCDKB_CACHE_DIR, else $XDG_CACHE_HOME/lcdkb, else ~/.cache/lcdkb), made
-  private (0700); files in a folder another user could write to are not trusted. LCDKB_CACHE_DIR=off disables it.
+- The folder is the user's own ($LCDKB_CACHE_DIR, else the platform's user cache folder from platformdirs:
+  $XDG_CACHE_HOME/lcdkb or ~/.cache/lcdkb on Linux), made private (0700); files in a folder another user could write to are not trusted. LCDKB_CACHE_DIR=off disables it.
 """
 from __future__ import annotations
 
@@ -43,8 +43,9 @@ def cache_dir() -> Path | None:
         return None
     if configured:
         return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "lcdkb"
+    from platformdirs import user_cache_path      # the platform's own place (XDG on Linux, Library/Caches on macOS)
+
+    return user_cache_path("lcdkb", appauthor=False)
 
 
 def _hash_tree(digest, root: Path, suffixes: set[str] | None = None) -> None:

@@ -439,12 +439,10 @@ def _open_claims(path: Path, max_bytes: int):
     except OSError as exc:
         raise UsageError(f"cannot read {_shown(path)}: {exc.strerror or exc}") from None
     info = os.fstat(handle.fileno())
-    if stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
+    if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
         handle.close()
-        reason = ("it is a folder" if stat.S_ISDIR(info.st_mode) else
-                  f"it is {info.st_size / 2**20:.1f} MiB, over the {max_bytes // 2**20} MiB limit "
-                  "(--max-claims-mib raises it)")
-        raise UsageError(f"cannot read {_shown(path)}: {reason}")
+        raise UsageError(f"cannot read {_shown(path)}: it is {info.st_size / 2**20:.1f} MiB, over the "
+                         f"{max_bytes // 2**20} MiB limit (--max-claims-mib raises it)")
     return handle
 
 

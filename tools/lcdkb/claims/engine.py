@@ -98,6 +98,7 @@ class _Claim:
     first_good: int = 0
     last_good: int = 0
     bad_line: int | None = None         # the first line with a problem: the claim is then not checked
+    explained: bool = False             # a problem already said that these lines are not checked
 
 
 class ClaimStream:
@@ -160,7 +161,7 @@ class ClaimStream:
         yield from self._finish()
         self.claim = _Claim(claim_id)
         if claim_id in self.seen:
-            self.claim.bad_line = line_no
+            self.claim.bad_line, self.claim.explained = line_no, True
             yield InputProblem(line_no, f"claim {quoted(claim_id)} already appeared earlier, with other claims in "
                                         "between; a claim's lines must be next to each other (these lines were not "
                                         "checked)", claim_id)
@@ -173,8 +174,8 @@ class ClaimStream:
         if claim.bad_line is None:
             self.lines_checked += len(claim.lines)
             yield from check_claims(self.kb, claim.lines)
-        elif claim.good:
+        elif claim.good and not claim.explained:
             lines = (f"line {claim.first_good}" if claim.good == 1
                      else f"{claim.good} lines from line {claim.first_good} to {claim.last_good}")
-            yield InputProblem(claim.first_good, f"claim {quoted(claim.claim_id)} was not checked ({lines}): "
+            yield InputProblem(claim.first_good, f"claim {quoted(claim.claim_id)} ({lines}) was not checked: "
                                                  f"line {claim.bad_line} has an input problem", claim.claim_id)

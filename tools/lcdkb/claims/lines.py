@@ -348,7 +348,7 @@ def _claim_of(record: _Record, header: list[str]) -> str | None:
     if fields is None or where >= len(fields) or len(fields) != len(header) and where != 0:
         return None
     value = fields[where].strip(" \t")
-    return value if value and len(value) <= MAX_FIELD_CHARS and "\ufffd" not in value else None
+    return value if value and "\ufffd" not in value else None
 
 
 def _row_problem(record: _Record, header: list[str]) -> str | None:

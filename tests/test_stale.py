@@ -75,3 +75,29 @@ def test_markdown_report_values_are_inert(data_dir, capsys):
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if "&#64;org" in line)
     assert row.count("|") == 7 and "@" not in row and "&lt;" not in row and "](" not in row
+
+
+def test_markdown_capped_for_an_issue_body_keeps_whole_rows_and_says_what_is_left(data_dir, capsys):
+    for payer in (data_dir / "payers").glob("*.yaml"):
+        payer.write_text(payer.read_text().replace("reviewed_by: fixture-reviewer", "reviewed_by: " + "r" * 200))
+    args = ["stale", "--data", str(data_dir), "--today", "2026-04-20", "--format", "markdown"]
+    assert main(args) == 1
+    whole = capsys.readouterr().out
+    assert main(args + ["--max-chars", str(len(whole))]) == 1
+    assert capsys.readouterr().out == whole                     # everything fits: unchanged
+    assert main(args + ["--max-chars", "1000", "--more-url", "https://example.org/review/"]) == 1
+    capped = capsys.readouterr().out
+    assert len(capped) <= 1000 < len(whole)
+    assert capped.startswith(whole.split("\n", 1)[0])
+    rows = [line for line in capped.splitlines() if line.startswith("| ") and "Payer" not in line]
+    assert rows and all(line in whole.splitlines() for line in rows)
+    assert f"_Showing the {len(rows)} most urgent of 4 rules due; {4 - len(rows)} more" in capped
+    assert "[full list](https://example.org/review/)_" in capped
+
+
+@pytest.mark.parametrize("extra", [["--max-chars", "10"], ["--format", "text", "--max-chars", "5000"],
+                                   ["--more-url", "javascript:alert(1)"], ["--more-url", "https://x.test/a b"]])
+def test_bad_markdown_caps_are_usage_errors(capsys, extra):
+    args = ["stale", "--data", str(VALID), "--today", "2026-04-20"]
+    args += extra if "--format" in extra else ["--format", "markdown", *extra]
+    assert main(args) == 2

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 import threading
@@ -11,6 +12,9 @@ from pathlib import Path
 from lcdkb import __version__
 from lcdkb.paths import DATA_ENV, default_data_dir
 from lcdkb.terminal import safe, safe_lines
+
+
+_PLAIN_HTTPS = re.compile(r"https://[^\s\x00-\x1f\x7f<>()\[\]\"'`]+")
 
 
 class UsageError(Exception):
@@ -89,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="due-soon means due within this many days (default 14)")
     stale.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     stale.add_argument("--all", action="store_true", help="also list current rules (text format)")
+    stale.add_argument("--max-chars", type=int, metavar="N",
+                       help="markdown only: at most N characters, whole rows, most urgent first (issue bodies)")
+    stale.add_argument("--more-url", metavar="URL", help="markdown only: https link to the full list, for --max-chars")
     stale.add_argument("--fail-on", choices=["overdue", "due-soon", "never"], default="overdue",
                        help="exit 1 when any rule is overdue (default), due soon or worse, or never")
     stale.set_defaults(run=_run_stale)
@@ -292,6 +299,7 @@ def _run_stale(args) -> int:
 
     if args.due_within < 0:
         raise UsageError("--due-within must be 0 or more days")
+    _check_markdown_cap(args)
     kb = _load_model(args)
     if kb is None:
         return 1
@@ -300,11 +308,20 @@ def _run_stale(args) -> int:
     if args.format == "json":
         sys.stdout.write(render_json(entries, today, args.due_within))
     elif args.format == "markdown":
-        sys.stdout.write(render_markdown(entries, today))
+        sys.stdout.write(render_markdown(entries, today, args.max_chars, args.more_url))
     else:
         sys.stdout.write(safe_lines(render_text(entries, today, show_current=args.all)))
     failing = {"overdue": {"overdue"}, "due-soon": {"overdue", "due-soon"}, "never": set()}[args.fail_on]
     return 1 if any(e.status in failing for e in entries) else 0
+
+
+def _check_markdown_cap(args) -> None:
+    if (args.max_chars is not None or args.more_url) and args.format != "markdown":
+        raise UsageError("--max-chars and --more-url only apply to --format markdown")
+    if args.max_chars is not None and args.max_chars < 1000:
+        raise UsageError("--max-chars must be at least 1000")
+    if args.more_url and not _PLAIN_HTTPS.fullmatch(args.more_url):
+        raise UsageError("--more-url must be an https:// address without spaces, quotes, brackets or parentheses")
 
 
 def _run_review_mark(args) -> int:

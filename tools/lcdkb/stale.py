@@ -75,8 +75,11 @@ def render_json(entries: list[StaleEntry], today: date, due_within: int) -> str:
                        "rules": [asdict(e) for e in entries]}, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_markdown(entries: list[StaleEntry], today: date) -> str:
-    """For the rolling "reviews due" issue: a table of what needs a review."""
+def render_markdown(entries: list[StaleEntry], today: date, max_chars: int | None = None,
+                    more_url: str | None = None) -> str:
+    """For the rolling "reviews due" issue: a table of what needs a review, most urgent first. With
+    ``max_chars``, whole rows only, as many as fit with a closing line that says what was left out and where the
+    full list is (GitHub refuses issue bodies over 65,536 characters)."""
     counts = Counter(e.status for e in entries)
     waiting = [e for e in entries if e.status != "current"]
     lines = [f"Review status on {today.isoformat()}: **{counts['overdue']} overdue**, **{counts['due-soon']} due soon**, "
@@ -84,6 +87,32 @@ def render_markdown(entries: list[StaleEntry], today: date) -> str:
     if not waiting:
         return "\n".join(lines + ["Nothing is overdue or due soon."]) + "\n"
     lines += ["| Payer | Code | Status | Due | Last reviewed | Reviewer |", "|---|---|---|---|---|---|"]
-    lines += [f"| {inline(e.payer_name)} ({inline(e.payer_id)}) | {inline(e.code)} | {e.status} ({_when(e)}) | "
-              f"{inline(e.next_review_due)} | {inline(e.last_reviewed)} | {inline(e.reviewed_by)} |" for e in waiting]
-    return "\n".join(lines) + "\n"
+    rows = [_markdown_row(e) for e in waiting]
+    whole = "\n".join(lines + rows) + "\n"
+    if max_chars is None or len(whole) <= max_chars:
+        return whole
+    return _capped(lines, rows, waiting, max_chars, more_url)
+
+
+def _markdown_row(e: StaleEntry) -> str:
+    return (f"| {inline(e.payer_name)} ({inline(e.payer_id)}) | {inline(e.code)} | {e.status} ({_when(e)}) | "
+            f"{inline(e.next_review_due)} | {inline(e.last_reviewed)} | {inline(e.reviewed_by)} |")
+
+
+def _capped(head: list[str], rows: list[str], waiting: list[StaleEntry], max_chars: int, more_url: str | None) -> str:
+    where = f"[full list]({more_url})" if more_url else "run `lcdkb stale` for the full list"
+    budget = max_chars - len("\n".join(head)) - 1
+    shown: list[str] = []
+    for row in rows:
+        footer = _footer(len(shown) + 1, waiting, where)
+        if len(row) + 1 + len(footer) > budget:
+            break
+        shown.append(row)
+        budget -= len(row) + 1
+    return "\n".join(head + shown) + _footer(len(shown), waiting, where)
+
+
+def _footer(shown: int, waiting: list[StaleEntry], where: str) -> str:
+    left = Counter(e.status for e in waiting[shown:])
+    return (f"\n\n_Showing the {shown} most urgent of {len(waiting)} rules due; {len(waiting) - shown} more "
+            f"({left['overdue']} overdue, {left['due-soon']} due soon) are not listed: {where}_\n")

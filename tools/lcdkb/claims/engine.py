@@ -22,7 +22,7 @@ def check_claims(kb: KnowledgeBase, lines: list[ClaimLine]) -> list[Finding]:
     sessions: dict[tuple, list[ClaimLine]] = defaultdict(list)
     for line in lines:
         sessions[(line.claim_id, line.date_of_service)].append(line)
-    for (_, _), session_lines in sessions.items():
+    for session_lines in sessions.values():
         findings += _check_session(kb, session_lines)
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: (f.claim_id, f.line_no, order[f.severity], f.code, f.message))
@@ -135,9 +135,9 @@ class ClaimStream:
         claim.good += 1
         claim.first_good, claim.last_good = claim.first_good or line.line_no, line.line_no
         if claim.bad_line is None and len(claim.lines) >= MAX_CLAIM_LINES:
-            claim.bad_line, claim.lines = line.line_no, []
-            yield InputProblem(line.line_no, f"claim {quoted(line.claim_id)} has more than {MAX_CLAIM_LINES} lines",
-                               line.claim_id)
+            claim.bad_line, claim.lines, claim.explained = line.line_no, [], True
+            yield InputProblem(line.line_no, f"claim {quoted(line.claim_id)} has more than {MAX_CLAIM_LINES} lines; "
+                                             "none of its lines were checked", line.claim_id)
         if claim.bad_line is None:
             claim.lines.append(line)
 

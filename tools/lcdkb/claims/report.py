@@ -72,7 +72,8 @@ class JsonReport:
 
     def __init__(self, out):
         self.out, self.first = out, True
-        self.spool = tempfile.SpooledTemporaryFile(max_size=2**20, mode="w+", encoding="utf-8")
+        # Open until close(): the spool outlives this call.
+        self.spool = tempfile.SpooledTemporaryFile(max_size=2**20, mode="w+", encoding="utf-8")  # noqa: SIM115
         self.spooled = 0
         self.out.write('{\n  "findings": [')
 

@@ -101,10 +101,8 @@ def parse_line(values: dict[str, str | None], line_no: int = 0,
                modifiers: Collection[str] | None = None) -> ClaimLine:
     """One line from text values. Raises ValueError with a message a biller understands. ``modifiers``: the
     modifier catalogue (``kb.modifiers``); without it a modifier only has to look like one."""
-    def get(name):
-        value = values.get(name)
-        return value.strip(" \t") if isinstance(value, str) and value.strip(" \t") else None
-
+    cleaned = {name: value.strip(" \t") for name, value in values.items() if isinstance(value, str)}
+    get = {name: value for name, value in cleaned.items() if value}.get
     missing = [name for name in REQUIRED if not get(name)]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")

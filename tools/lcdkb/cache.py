@@ -108,8 +108,10 @@ def _read(path: Path, expected: str) -> KnowledgeBase | None:
                 return None
             if header.get("fingerprint") != expected:
                 return None
-            payload = handle.read(MAX_FILE_BYTES + 1)
-        if len(payload) > MAX_FILE_BYTES or hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
+            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
+                return None
+            payload = handle.read()
+        if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
             return None
         return from_plain(json.loads(payload))
     except (OSError, ValueError, CodecError, RecursionError):   # damaged, truncated or foreign: rebuild

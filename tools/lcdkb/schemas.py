@@ -5,7 +5,7 @@ import difflib
 import json
 from functools import lru_cache
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
@@ -17,6 +17,7 @@ except ImportError:       # pragma: no cover - platforms without a wheel fall ba
 from lcdkb.load import DataFile
 from lcdkb.paths import schema_dir
 from lcdkb.problems import Problem
+from lcdkb.strict_yaml import clip
 
 SCHEMA_FILES = {
     "payer": "payer.schema.json",
@@ -39,12 +40,44 @@ def _registry() -> Registry:
         (name, Resource.from_contents(json.loads(schema_text(name)))) for name in sorted(names))
 
 
+def _canonical(value):
+    """A hashable form of a JSON value: two values are equal in JSON Schema's sense (1 == 1.0, true != 1,
+    key order ignored) exactly when their forms are equal."""
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    if isinstance(value, list):
+        return ("array", tuple(_canonical(item) for item in value))
+    if isinstance(value, dict):
+        return ("object", frozenset((key, _canonical(item)) for key, item in value.items()))
+    return (type(value).__name__, value)
+
+
+def _unique_items(validator, unique, instance, schema):
+    """uniqueItems in linear time. jsonschema's own check compares every pair when the items cannot be sorted
+    (mappings, or numbers mixed with text): 8 s for 4,000 mappings. Its message also repeats the whole list."""
+    if unique and validator.is_type(instance, "array"):
+        forms = [_canonical(item) for item in instance]
+        if len(set(forms)) != len(forms):
+            yield ValidationError("has non-unique elements")
+
+
+# jsonschema's Draft 2020-12 validator with the linear uniqueItems: the same verdicts, bounded time.
+Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
+
+
+def compiled(schema: dict) -> Draft202012Validator:
+    """A validator for a schema (checked against the metaschema) that also checks formats such as dates."""
+    Validator.check_schema(schema)
+    return Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 @lru_cache(maxsize=None)
 def validator(kind: str) -> Draft202012Validator:
     schema = json.loads(schema_text(SCHEMA_FILES[kind]))
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(flatten(schema, SCHEMA_FILES[kind]),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return compiled(flatten(schema, SCHEMA_FILES[kind]))
 
 
 def fast_validator(name: str):
@@ -59,10 +92,11 @@ def _fast(name: str):
 
 
 def flatten(schema, base: str):
-    """The same schema with every $ref written out in place and 'allOf + unevaluatedProperties: false' turned
-    into one 'properties + additionalProperties: false'. Our schemas are not recursive, so this ends; it makes
-    validation many times faster (no reference lookups, no evaluated-property bookkeeping) with the same
-    verdicts and the same descriptions for error messages."""
+    """The same schema with every $ref written out in place (together with the keywords beside it, see
+    _with_siblings) and 'allOf + unevaluatedProperties: false' turned into one 'properties +
+    additionalProperties: false'. Our schemas are not recursive, so this ends; it makes validation many times
+    faster (no reference lookups, no evaluated-property bookkeeping) with the same verdicts and the same
+    descriptions for error messages (tests/test_api_hostile.py compares it with the published schema)."""
     if isinstance(schema, list):
         return [flatten(item, base) for item in schema]
     if not isinstance(schema, dict):
@@ -71,10 +105,24 @@ def flatten(schema, base: str):
         target, _, pointer = schema["$ref"].partition("#")
         target = target or base
         resolved = _registry().resolver().lookup(f"{target}#{pointer}").contents
-        merged = {**flatten(resolved, target), **flatten({k: v for k, v in schema.items() if k != "$ref"}, base)}
-        return _merge_closed(merged)
+        return _merge_closed(_with_siblings(flatten(resolved, target),
+                                            flatten({k: v for k, v in schema.items() if k != "$ref"}, base)))
     return _merge_closed({key: (value if key in ("enum", "const", "required") else flatten(value, base))
                           for key, value in schema.items() if key not in ("$defs", "$schema")})
+
+
+def _with_siblings(target: dict, siblings: dict) -> dict:
+    """A $ref's target and the keywords beside the $ref, which both apply: a sibling 'description' replaces the
+    target's, 'required' lists are joined, and any other sibling keeps both schemas whole under allOf."""
+    merged = dict(target)
+    for key, value in siblings.items():
+        if key == "description":
+            merged[key] = value
+        elif key == "required":
+            merged[key] = list(dict.fromkeys(target.get("required", []) + value))
+        else:
+            return {"allOf": [target, siblings]}
+    return merged
 
 
 def _merge_closed(schema: dict) -> dict:
@@ -127,48 +175,80 @@ def _description(error: ValidationError) -> str:
     return error.schema.get("description", "") if isinstance(error.schema, dict) else ""
 
 
+def _shown(value) -> str:
+    """A value as a message shows it: short reprs whole, long ones cut, lists and mappings by kind only."""
+    if isinstance(value, (dict, list)):
+        return _a(_json_type(value))
+    return clip(repr(value))
+
+
 def _explain(error: ValidationError, where: str, schema_file: str) -> tuple[str, str, tuple]:
     """(message, hint, key path suffix to point at) in words a reviewer understands."""
     kind, value = error.validator, error.instance
+    if "propertyNames" in error.schema_path:
+        return _explain_name(error, where)
     if kind in ("additionalProperties", "unevaluatedProperties"):
         allowed = _allowed_keys(error.schema, schema_file)
         extra = sorted(k for k in value if k not in allowed) if isinstance(value, dict) else []
         name = extra[0] if extra else "?"
         close = difflib.get_close_matches(name, sorted(allowed), n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"allowed fields here: {', '.join(sorted(allowed))}"
-        return f"unknown field '{name}' in {where}", hint, (name,)
+        return f"unknown field '{clip(name)}' in {where}", hint, (name,)
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
         return f"missing required field '{missing}' in {where}", "add it; see the schema for what it holds", ()
     if kind == "type":
         expected = error.validator_value
         if expected == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return (f"{where}: {value!r} is a number; codes, IDs and dates must be text",
-                    f"put it in quotes: \"{value}\"", ())
+            return (f"{where}: {_shown(value)} is a number; codes, IDs and dates must be text",
+                    f"put it in quotes: \"{clip(str(value))}\"", ())
         if expected == "string" and value is None:
             return f"{where} is empty", "fill it in or remove the field", ()
         found = "nothing" if value is None else _a(_json_type(value))
         return f"{where}: expected {_a(expected)}, found {found}", _description(error), ()
     if kind == "enum":
         options = [str(o) for o in error.validator_value]
-        close = difflib.get_close_matches(str(value), options, n=1)
+        close = difflib.get_close_matches(clip(str(value)), options, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"one of: {', '.join(options)}"
-        return f"{where}: {value!r} is not an allowed value", hint, ()
+        return f"{where}: {_shown(value)} is not an allowed value", hint, ()
     if kind == "const":
-        return f"{where}: must be {error.validator_value!r}, found {value!r}", "", ()
+        return f"{where}: must be {error.validator_value!r}, found {_shown(value)}", "", ()
     if kind == "pattern":
-        return f"{where}: {value!r} is not in the expected form", _description(error) or error.message, ()
+        return f"{where}: {_shown(value)} is not in the expected form", _description(error) or clip(error.message), ()
     if kind == "format":
-        return f"{where}: {value!r} is not a real date", "write it as YYYY-MM-DD, for example \"2026-11-28\"", ()
+        return f"{where}: {_shown(value)} is not a real date", "write it as YYYY-MM-DD, for example \"2026-11-28\"", ()
     if kind in ("minimum", "maximum"):
-        return f"{where}: {value!r} is out of range", error.message, ()
+        return f"{where}: {_shown(value)} is out of range", clip(error.message, 120), ()
     if kind in ("minItems", "minLength"):
         return f"{where} is empty", "fill it in or remove the field", ()
+    if kind in ("maxItems", "maxLength", "maxProperties"):
+        return _explain_limit(kind, value, error.validator_value, where)
     if kind == "uniqueItems":
         return f"{where} lists the same item twice", "remove the repeated item", ()
     if kind == "not":
         return f"{where}: a field here is not allowed in this combination", _not_hint(error), ()
-    return f"{where}: {error.message}", _description(error), ()
+    return f"{where}: {clip(error.message, 120)}", _description(error), ()
+
+
+def _explain_limit(kind: str, value, limit: int, where: str) -> tuple[str, str, tuple]:
+    """A list, text or mapping over its size limit: the message names the size and the limit."""
+    if kind == "maxLength":
+        return (f"{where} is {len(value):,} characters long; the limit is {limit:,}",
+                "keep it short and in your own words; link the source for the full text", ())
+    unit = "items" if kind == "maxItems" else "entries"
+    return (f"{where} has {len(value):,} {unit}; the limit is {limit:,}",
+            "real payer data stays far below this: check for pasted or generated entries, or split the file", ())
+
+
+def _explain_name(error: ValidationError, where: str) -> tuple[str, str, tuple]:
+    """A policy name (a mapping key) that breaks the name rules; points at the key itself."""
+    name = error.instance
+    if error.validator == "maxLength":
+        problem = f"is {len(name):,} characters long; the limit is {error.validator_value:,}"
+    else:
+        problem = "is not in the expected form"
+    return (f"name '{clip(name)}' in {where} {problem}",
+            "names are short lowercase words joined by hyphens, for example 'facet-rfa'", (name,))
 
 
 def _not_hint(error: ValidationError) -> str:

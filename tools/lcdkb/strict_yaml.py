@@ -5,7 +5,10 @@ What it guarantees, and why (see docs/data-guidelines.md):
 - only lowercase ``true``/``false`` are booleans (``NO``, ``yes``, ``On`` stay strings);
 - only plain decimal numbers are numbers (no octal, hex, sexagesimal or ``1e3``);
 - duplicate keys, anchors, aliases, merge keys, explicit tags and non-text keys are errors;
-- nesting deeper than ``MAX_DEPTH`` is an error (the C composer would otherwise crash);
+- nesting deeper than ``MAX_DEPTH``, keys longer than ``MAX_KEY_LENGTH`` and numbers with more than
+  ``MAX_NUMBER_DIGITS`` digits are errors (the C composer would crash on deep nesting; Python refuses to read
+  an integer of more than 4,300 digits, and a long float silently becomes infinity);
+- messages quote at most a short piece of any value (``clip``), so a huge key or value never floods a report;
 - every node keeps its line and column, so any problem can be reported as ``file:line:col``.
 
 The C parser (libyaml) produces events; composition runs in Python so that each of the rules
@@ -14,7 +17,7 @@ above is checked at the node that breaks it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -23,6 +26,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 MAX_DEPTH = 32
+MAX_KEY_LENGTH = 100       # field and policy names are short words; the longest in the data is about 20
+MAX_NUMBER_DIGITS = 15     # numbers are counts and days; 15 digits stay exact in every JSON reader
 
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"
@@ -64,6 +69,13 @@ class YamlError(Exception):
 
 def _at(mark) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """``text`` shortened for a message: at most ``limit`` characters, with the full length when cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
 
 
 class _StrictComposer(Composer, _Parser, BaseResolver):
@@ -123,24 +135,24 @@ class YamlDocument:
 
     data: Any
     root: Node
+    _keys: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def position(self, path: tuple = (), key: bool = False) -> tuple[int, int]:
         """(line, column) of the value at ``path``; with ``key=True``, of the last key itself.
 
         Follows the path as far as it exists, so a path into a missing field points at the
-        nearest enclosing node.
+        nearest enclosing node. Each mapping's keys are indexed on first use, so locating many
+        problems in one large mapping stays linear.
         """
         node = self.root
         key_node = None
         for part in path:
             key_node = None
             if isinstance(node, MappingNode):
-                for k, v in node.value:
-                    if k.value == part:
-                        key_node, node = k, v
-                        break
-                else:
+                entry = self._key_index(node).get(part)
+                if entry is None:
                     break
+                key_node, node = entry
             elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
                 node = node.value[part]
             else:
@@ -149,34 +161,34 @@ class YamlDocument:
             return _at(key_node.start_mark)
         return _at(node.start_mark)
 
+    def _key_index(self, node: MappingNode) -> dict:
+        index = self._keys.get(id(node))
+        if index is None:
+            index = {}
+            for k, v in node.value:
+                if isinstance(k, ScalarNode):
+                    index.setdefault(k.value, (k, v))
+            self._keys[id(node)] = index
+        return index
+
 
 def _build(node: Node) -> Any:
-    """Turn a composed node into plain data; checks keys for duplicates and type."""
+    """Turn a composed node into plain data; checks keys (type, length, duplicates) and number sizes."""
     if isinstance(node, ScalarNode):
         tag, value = node.tag, node.value
         if tag == STR:
             return value
         if tag == BOOL:
             return value == "true"
-        if tag == INT:
-            return int(value)
-        if tag == FLOAT:
-            return float(value)
+        if tag in (INT, FLOAT):
+            return _number(node)
         return None
     if isinstance(node, SequenceNode):
         return [_build(item) for item in node.value]
     result: dict[str, Any] = {}
     first_seen: dict[str, Node] = {}
     for key_node, value_node in node.value:
-        if key_node.value == "<<" and isinstance(key_node, ScalarNode) and not key_node.style:
-            line, col = _at(key_node.start_mark)
-            raise YamlError("LCD003", "merge key '<<' is not allowed", line, col,
-                            "write the fields out in full")
-        if not isinstance(key_node, ScalarNode) or key_node.tag != STR:
-            line, col = _at(key_node.start_mark)
-            raise YamlError("LCD003", f"key {key_node.value!r} is not text", line, col,
-                            "field names are words like 'code' or 'sources'; quote numeric keys")
-        key = key_node.value
+        key = _key(key_node)
         if key in first_seen:
             line, col = _at(key_node.start_mark)
             first_line = first_seen[key].start_mark.line + 1
@@ -185,6 +197,34 @@ def _build(node: Node) -> Any:
         first_seen[key] = key_node
         result[key] = _build(value_node)
     return result
+
+
+def _key(node: Node) -> str:
+    """A mapping key as text, or a ``YamlError`` for a merge key, a non-text key or an overlong key."""
+    line, col = _at(node.start_mark)
+    if isinstance(node, ScalarNode) and node.value == "<<" and not node.style:
+        raise YamlError("LCD003", "merge key '<<' is not allowed", line, col, "write the fields out in full")
+    if isinstance(node, (SequenceNode, MappingNode)):
+        what = "list" if isinstance(node, SequenceNode) else "mapping"
+        raise YamlError("LCD003", f"a {what} is used as a key; keys must be text", line, col,
+                        "a line starting with '? ' makes a complex key: write 'field: value' instead")
+    if node.tag != STR:
+        raise YamlError("LCD003", f"key '{clip(node.value)}' is not text", line, col,
+                        "field names are words like 'code' or 'sources'; quote numeric keys")
+    if len(node.value) > MAX_KEY_LENGTH:
+        raise YamlError("LCD005", f"key '{clip(node.value, 40)}' is too long: the limit is {MAX_KEY_LENGTH} characters",
+                        line, col, "field and policy names are short words; was a value written where a key belongs?")
+    return node.value
+
+
+def _number(node: ScalarNode) -> int | float:
+    digits = len(node.value) - node.value.count("-") - node.value.count(".")
+    if digits > MAX_NUMBER_DIGITS:
+        line, col = _at(node.start_mark)
+        raise YamlError("LCD005", f"number '{clip(node.value, 20)}' has {digits:,} digits; the limit is "
+                        f"{MAX_NUMBER_DIGITS}", line, col,
+                        "numbers here are counts and days; put a code or ID in quotes to keep it as text")
+    return int(node.value) if node.tag == INT else float(node.value)
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:

@@ -26,7 +26,7 @@ REGISTRY: list[Check] = [
     Check("LCD002", "duplicate-key", "No key appears twice in one mapping (YAML would silently keep the last).", ERROR),
     Check("LCD003", "plain-yaml-only", "No anchors, aliases, merge keys, explicit tags (such as !!python/...) or non-text keys.", ERROR),
     Check("LCD004", "utf8-text", "The file is UTF-8 text without NUL bytes or control characters.", ERROR),
-    Check("LCD005", "file-shape", "The file holds one non-empty mapping, nests at most 32 levels and stays under the size limit.", ERROR),
+    Check("LCD005", "file-shape", "The file holds one non-empty mapping, nests at most 32 levels and stays under the size limit; no key is longer than 100 characters and no number has more than 15 digits.", ERROR),
     Check("LCD006", "data-layout", "Every file sits where the layout expects it, is a regular file inside the data folder, and every catalogue exists.", ERROR),
     Check("LCD010", "schema", "The file matches its JSON Schema in schema/ (fields, types, code and ID patterns, real dates).", ERROR),
 ]

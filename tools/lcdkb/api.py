@@ -10,7 +10,6 @@ Every function returns model objects (``Payer``, ``Rule``, ``Source``) from :mod
 """
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -42,14 +41,17 @@ def load(data: str | Path | None = None) -> KnowledgeBase:
     return build_model(result)
 
 
-def load_export(path: str | Path) -> KnowledgeBase:
-    """Read an exported ``all.json`` (API v1) back into a knowledge base."""
-    from lcdkb.exports.reader import knowledge_base_from_export
+def load_export(path: str | Path, max_bytes: int | None = None) -> KnowledgeBase:
+    """Read an exported ``all.json`` (or a payer, code or state slice) of API v1 into a knowledge base.
 
-    document = json.loads(Path(path).read_text(encoding="utf-8"))
-    if not str(document.get("schema_version", "")).startswith("1."):
-        raise ValueError(f"{path}: not an lcdkb API v1 export")
-    return knowledge_base_from_export(document)
+    Fields a newer 1.x version adds are ignored. A file that is not a readable v1 export (not JSON, wrong types,
+    missing fields, nesting deeper than 64 levels, larger than ``max_bytes``, 256 MiB by default) raises
+    ``ValueError`` with a short reason and the path into the document; a file that cannot be opened raises
+    ``OSError``.
+    """
+    from lcdkb.exports.reader import MAX_EXPORT_BYTES, knowledge_base_from_export, read_export
+
+    return knowledge_base_from_export(read_export(path, MAX_EXPORT_BYTES if max_bytes is None else max_bytes))
 
 
 def prior_auth_in_effect(rule: Rule, on: date | None = None, setting: str | None = None,

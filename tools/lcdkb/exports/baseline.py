@@ -26,14 +26,15 @@ def load_baseline(spec: str, data_dir: Path) -> tuple[dict, str, str]:
 
 
 def _read_export(path: Path) -> dict:
+    """A previous all.json, read as strictly as ``lcdkb.api.load_export`` reads it (see exports/reader.py)."""
+    from lcdkb.exports.reader import ExportError, read_export
+
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BaselineError(f"cannot read the baseline export {path}: {exc}") from None
-    version = str(document.get("schema_version", "")) if isinstance(document, dict) else ""
-    if not version.startswith("1.") or not isinstance(document.get("rules"), list):
-        raise BaselineError(f"{path} is not an lcdkb API v1 all.json (schema_version '{version}')")
-    return document
+        return read_export(path)
+    except ExportError as exc:
+        raise BaselineError(f"cannot use {path} as the baseline export: {exc.reason}") from None
+    except OSError as exc:
+        raise BaselineError(f"cannot read the baseline export {path}: {exc.strerror or exc}") from None
 
 
 def _git(args: list[str], cwd: Path) -> bytes:

@@ -1,4 +1,6 @@
 // lcdkb: sortable columns and a row filter for long tables. Our own code; no external requests.
+// Cells hold data text: read them only through textContent and move whole rows; never write HTML from them
+// (no innerHTML, outerHTML, insertAdjacentHTML or document.write), so a cell's text can never become markup.
 (function () {
   function cellValue(row, index) {
     var cell = row.children[index];

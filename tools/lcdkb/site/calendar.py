@@ -4,15 +4,23 @@ One all-day event per payer and due date, listing the codes due. Deterministic: 
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date, timedelta
 
 from lcdkb.freshness import next_review_due
 from lcdkb.model import KnowledgeBase
 
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
 
 def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    """An RFC 5545 TEXT value: backslash, semicolon and comma escaped, every line break written as \\n, tabs as
+    spaces and any other control character (which TEXT may not hold) as U+FFFD."""
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    value = _LINE_BREAK.sub(lambda _: "\\n", value).replace("\t", " ")
+    return _CONTROL.sub("\ufffd", value)
 
 
 def _fold(line: str) -> list[str]:

@@ -4,15 +4,19 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from lcdkb.freshness import STATUSES, next_review_due
-from lcdkb.site.markup import badge, front_matter, link, table, text
+from lcdkb.site.markup import attribute, badge, front_matter, link, table, text
 
 
 def _bar(counts: Counter, total: int) -> str:
     """A stacked bar drawn with CSS only (no script, works offline and in print)."""
-    segments = "".join(
-        f'<span class="lcdkb-bar-{s}" style="width: {100 * counts[s] / total:.2f}%" title="{s}: {counts[s]}"></span>'
-        for s in STATUSES if counts[s])
-    return f'<div class="lcdkb-bar" role="img" aria-label="{", ".join(f"{s} {counts[s]}" for s in STATUSES)}">{segments}</div>'
+    segments = "".join(_segment(status, counts[status], total) for status in STATUSES if counts[status])
+    label = ", ".join(f"{status} {counts[status]}" for status in STATUSES)
+    return f'<div class="lcdkb-bar" role="img" aria-label="{attribute(label)}">{segments}</div>'
+
+
+def _segment(status: str, count: int, total: int) -> str:
+    return (f'<span class="lcdkb-bar-{attribute(status)}" style="width: {100 * count / total:.2f}%" '
+            f'title="{attribute(f"{status}: {count}")}"></span>')
 
 
 def review_page(view) -> str:

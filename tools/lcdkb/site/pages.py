@@ -7,7 +7,7 @@ from collections import defaultdict
 from lcdkb.model import Payer, Rule
 from lcdkb.site import facts
 from lcdkb.site.dashboard import review_page
-from lcdkb.site.markup import badge, front_matter, link, table, text
+from lcdkb.site.markup import badge, external_link, front_matter, heading, link, table, text
 from lcdkb.site.rule_view import (SUMMARY_HEADER, View, group_name, policy_ids, rule_block, short_name, summary_cells,
                                   where)
 
@@ -93,7 +93,7 @@ def code_page(view: View, code: str) -> str:
     lines.append(table(["Payer", "Policy"] + SUMMARY_HEADER, rows, css="lcdkb-wide"))
     lines.append("\n## Rules by payer\n")
     for payers, rule in groups:
-        lines.append(f"### {text(group_name(view.kb, payers))} {{ #{payers[0].id} }}\n")
+        lines.append(heading(3, text(group_name(view.kb, payers)), anchor=payers[0].id))
         lines.append(rule_block(view, rule, applies_to=payers))
     return "\n".join(lines)
 
@@ -113,7 +113,7 @@ def payer_page(view: View, payer: Payer) -> str:
     lines.append("**Also known as:** " + text(" · ".join(aka) or payer.id) + "\n")
     lines.append(f"**Kind:** {text(KIND_NAMES[payer.kind])} · **Where:** " + _states_text(view, payer) + "\n")
     if payer.website:
-        lines.append(f"**Website:** {link(payer.website, payer.website)}\n")
+        lines.append(f"**Website:** {external_link(payer.website, payer.website)}\n")
     if payer.notes:
         lines.append(f"**Notes:** {text(payer.notes)}\n")
     if payer.kind == "medicare-mac" and "medicare-national" in kb.payers:
@@ -125,19 +125,19 @@ def payer_page(view: View, payer: Payer) -> str:
     lines.append(table(["Code", "What"] + SUMMARY_HEADER, rows, css="lcdkb-wide"))
     lines.append("\n## Documents\n")
     for source in payer.sources:
-        lines.append(f"### {text(source.id)}: {text(source.title or source.type)}\n")
+        lines.append(heading(3, f"{text(source.id)}: {text(source.title or source.type)}"))
         details = [source.type, f"checked {source.checked}"]
         if source.version:
             details.insert(1, f"version {source.version}")
         if source.effective_date:
             details.insert(1, f"effective {source.effective_date}")
-        place = link("open", source.url) if source.url else text(source.locator or "")
+        place = external_link("open", source.url) if source.url else text(source.locator or "")
         lines.append(f"{text(' · '.join(details))} {badge(source.confidence)} · {place}\n")
         if source.note:
             lines.append(f"{text(source.note)}\n")
     lines.append("## Rules by code\n")
     for rule in rules:
-        lines.append(f"### {rule.code}: {text(kb.codes[rule.code]['label'])} {{ #{rule.code.lower()} }}\n")
+        lines.append(heading(3, f"{text(rule.code)}: {text(kb.codes[rule.code]['label'])}", anchor=rule.code.lower()))
         lines.append("See all payers for " + link(rule.code, f"../codes/{rule.code}.md") + ".\n")
         lines.append(rule_block(view, rule))
     return "\n".join(lines)

@@ -7,7 +7,7 @@ from datetime import date
 from lcdkb.freshness import next_review_due, review_status
 from lcdkb.model import KnowledgeBase, Payer, Rule
 from lcdkb.site import facts
-from lcdkb.site.markup import admonition, badge, link, table, text
+from lcdkb.site.markup import admonition, badge, external_link, link, table, text
 
 SUMMARY_HEADER = ["Coverage", "Prior auth", "Modifiers", "Units", "Frequency", "Per session", "Imaging",
                   "Confidence", "Checked"]
@@ -56,7 +56,7 @@ def where(payer: Payer) -> str:
 def policy_ids(rule: Rule) -> str:
     """The LCD, article and policy numbers behind a rule, linked."""
     main = [s for s in rule.sources if s.type in ("LCD", "billing-article", "payer-policy", "NCD", "federal-rule")]
-    return ", ".join(link(s.id, s.url) if s.url else text(s.id) for s in main) or text(rule.policy_title or "")
+    return ", ".join(external_link(s.id, s.url) if s.url else text(s.id) for s in main) or text(rule.policy_title or "")
 
 
 def confidence_cell(rule: Rule) -> str:
@@ -136,7 +136,7 @@ def rule_block(view: View, rule: Rule, applies_to: list[Payer] | None = None) ->
 
 
 def _source_line(source) -> str:
-    label = link(source.id, source.url) if source.url else text(source.id)
+    label = external_link(source.id, source.url) if source.url else text(source.id)
     details = [source.type]
     if source.title:
         details.insert(0, source.title)
@@ -159,6 +159,6 @@ def _meta_line(view: View, rule: Rule) -> str:
             f"{badge(view.status(rule))}")
     if rule.file:
         path = f"lcd_data/{rule.file}"
-        line += " · " + (link("Edit this entry", view.edit_base + path) + f" (line {rule.line})" if view.edit_base
+        line += " · " + (external_link("Edit this entry", view.edit_base + path) + f" (line {rule.line})" if view.edit_base
                          else f"Edit this entry: `{path}` line {rule.line}")
     return line + "\n{: .lcdkb-meta }"

@@ -125,7 +125,7 @@ def test_a_list_of_mappings_is_explained_in_linear_time(tmp_path):
 
 def test_a_just_under_limit_note_validates_in_linear_time(tmp_path):
     def work_at(n):
-        note = ("plain words <in a note " * n)[:n].strip()   # '<' without '>' keeps the markup check busy
+        note = ("plain words < in a note " * n)[:n].strip()   # '<' without '>' keeps the markup check busy
         root = with_commercial(tmp_path / f"note-{n}-{time.perf_counter_ns()}", NOTES, f"notes: {note}")
         assert validate(root, today=FIXTURE_TODAY).problems == []
     assert_linear(work_at, 1000)                     # 4,000 characters is the limit

@@ -25,7 +25,7 @@ LINKS = [
     "https:///no-host",
     "https://example.org/{x}",
 ]
-FINE_PROSE = ["Up to 4 sessions in 12 months (<5 levels); 50% relief & a \"quote\"", "2 < 3 and 3 > 2",
+FINE_PROSE = ["Up to 4 sessions in 12 months (<5 levels); 50% relief & a \"quote\"", "2 < 3 and 3 > 2", "a < b",
               "A plan (CMM-200): see section 4.1; the information below"]
 FINE_LINKS = ["https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid=39242&ver=12",
               "https://example.org/a_(b)/c~d?x=1,2;y=%20#frag", "https://example.org:8443/"]

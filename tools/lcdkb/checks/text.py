@@ -12,7 +12,7 @@ URL_FIELDS = {"url", "website"}
 # Markup in prose, however it is written: a tag (closed or not, such as '"><svg onload=...'), javascript:, a
 # character reference standing for one (&lt;script&gt;, jav&#x61;script:, &colon;), a Markdown attribute list
 # ({: ...}, { #id }, { .class }) or an event-handler attribute (onclick=).
-_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]|javascript\s*:|&(?:#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);"
+_MARKUP = re.compile(r"</?[a-zA-Z!?]|javascript\s*:|&(?:#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);"
                      r"|\{\s*[:#.]|\bon[a-z]+\s*=", re.IGNORECASE)
 # A link: https, a host name, then only characters an address may hold unescaped (RFC 3986), so a link can
 # neither break out of an attribute nor carry markup.

@@ -1,5 +1,6 @@
 """Build hook: every built package (wheel, or a plain `pip install .`) carries a dated snapshot of the data,
 the schemas and the site sources, so `lcdkb` works outside a checkout. The metadata is in pyproject.toml."""
+
 import importlib.util
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def _bundle_module():
 class BuildPyWithSnapshot(build_py):
     def run(self):
         super().run()
-        if not getattr(self, "editable_mode", False):     # an editable install reads the checkout itself
+        if not getattr(self, "editable_mode", False):  # an editable install reads the checkout itself
             _bundle_module().write_bundle(HERE, Path(self.build_lib) / "lcdkb")
 
 

@@ -7,6 +7,7 @@ and build do realistic work.
 
     python benchmarks/generate.py --payers 50 --codes 200 --out /tmp/bench-10k
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,39 +31,70 @@ def icd_codes(rng: random.Random, count: int) -> list[str]:
 def codes_catalogue(codes: int) -> str:
     lines = ["# yaml-language-server: $schema=../../schema/codes.schema.json", "codes:"]
     for i in range(codes):
-        lines.append(f'  - {{code: "{code_name(i)}", system: CPT, scope: key, family: other, '
-                     f'label: "Synthetic procedure {i}"}}')
+        lines.append(
+            f'  - {{code: "{code_name(i)}", system: CPT, scope: key, family: other, label: "Synthetic procedure {i}"}}'
+        )
     return "\n".join(lines) + "\n"
 
 
 def payer_file(index: int, codes: int, rng: random.Random) -> str:
     pid = f"bench-payer-{index:04d}"
     states = sorted(rng.sample(["TX", "CA", "NY", "FL", "OH", "PA", "IL", "GA"], 3))
-    out = ["# yaml-language-server: $schema=../../schema/payer.schema.json",
-           "payer:", f"  id: {pid}", f"  name: Benchmark Health Plan {index}", "  kind: commercial",
-           f"  states: [{', '.join(states)}]", f"  aliases: [BHP {index}]",
-           "review_interval_days: 90", "sources:"]
+    out = [
+        "# yaml-language-server: $schema=../../schema/payer.schema.json",
+        "payer:",
+        f"  id: {pid}",
+        f"  name: Benchmark Health Plan {index}",
+        "  kind: commercial",
+        f"  states: [{', '.join(states)}]",
+        f"  aliases: [BHP {index}]",
+        "review_interval_days: 90",
+        "sources:",
+    ]
     for n in range(3):
-        out += [f"  - id: BHP-{index}-{n}", "    type: payer-policy", f"    title: Synthetic policy {n} of plan {index}",
-                f"    url: https://example.org/plan-{index}/policy-{n}", '    version: "7"',
-                '    effective_date: "2026-01-01"', f'    checked: "{CHECKED}"', "    confidence: verified-primary",
-                "    note: Synthetic document for benchmarking; not a real payer policy."]
-    out += ["policies:", "  main:", "    title: Synthetic shared policy", f"    sources: [BHP-{index}-0, BHP-{index}-1]",
-            "    coverage: {status: covered}",
-            "    frequency: {max_sessions: 4, period: rolling-12-months, scope: spinal-region}",
-            "    imaging: {required: true, accepted: [fluoroscopy, ct], not_covered: [ultrasound, none]}",
-            "    documentation:", "      items:", "        - Indication and history", "        - Pain scores before and after",
-            "        - Images retained"]
+        out += [
+            f"  - id: BHP-{index}-{n}",
+            "    type: payer-policy",
+            f"    title: Synthetic policy {n} of plan {index}",
+            f"    url: https://example.org/plan-{index}/policy-{n}",
+            '    version: "7"',
+            '    effective_date: "2026-01-01"',
+            f'    checked: "{CHECKED}"',
+            "    confidence: verified-primary",
+            "    note: Synthetic document for benchmarking; not a real payer policy.",
+        ]
+    out += [
+        "policies:",
+        "  main:",
+        "    title: Synthetic shared policy",
+        f"    sources: [BHP-{index}-0, BHP-{index}-1]",
+        "    coverage: {status: covered}",
+        "    frequency: {max_sessions: 4, period: rolling-12-months, scope: spinal-region}",
+        "    imaging: {required: true, accepted: [fluoroscopy, ct], not_covered: [ultrasound, none]}",
+        "    documentation:",
+        "      items:",
+        "        - Indication and history",
+        "        - Pain scores before and after",
+        "        - Images retained",
+    ]
     out.append("rules:")
     for c in range(codes):
         dx = ", ".join(f'"{d}"' for d in icd_codes(rng, rng.randint(20, 40)))
-        out += [f'  - code: "{code_name(c)}"', "    policy: main", f"    sources: [BHP-{index}-2]",
-                f"    levels_per_session: {{max: {rng.randint(1, 3)}}}",
-                f"    units: {{max: {rng.randint(1, 4)}, per: date-of-service, basis: policy}}",
-                "    modifiers:", '      - {code: "50", use: conditional, when: bilateral}',
-                "    prior_auth:", f"      - {{requirement: required, settings: [hospital-outpatient, asc], program: Synthetic PA {index}}}",
-                "    diagnoses:", "      completeness: examples", f"      covered: [{dx}]",
-                f'    review: {{last_reviewed: "{CHECKED}", reviewed_by: bench-reviewer}}']
+        out += [
+            f'  - code: "{code_name(c)}"',
+            "    policy: main",
+            f"    sources: [BHP-{index}-2]",
+            f"    levels_per_session: {{max: {rng.randint(1, 3)}}}",
+            f"    units: {{max: {rng.randint(1, 4)}, per: date-of-service, basis: policy}}",
+            "    modifiers:",
+            '      - {code: "50", use: conditional, when: bilateral}',
+            "    prior_auth:",
+            f"      - {{requirement: required, settings: [hospital-outpatient, asc], program: Synthetic PA {index}}}",
+            "    diagnoses:",
+            "      completeness: examples",
+            f"      covered: [{dx}]",
+            f'    review: {{last_reviewed: "{CHECKED}", reviewed_by: bench-reviewer}}',
+        ]
     return "\n".join(out) + "\n"
 
 

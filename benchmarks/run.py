@@ -5,6 +5,7 @@ section of docs/performance.md.
     bash benchmarks/run.sh                       # 1k and 10k rules (about 5 minutes)
     bash benchmarks/run.sh --sizes 1000,10000,50000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import code_name, generate  # noqa: E402
+from generate import code_name, generate
 
 REPO = Path(__file__).resolve().parents[1]
 CODES = 200
@@ -28,8 +29,9 @@ BIN = Path(sys.executable).parent
 def run(args: list[str], env: dict | None = None) -> tuple[float, float, int]:
     """(seconds, peak MiB, exit code) of one command, measured for that process alone."""
     start = time.perf_counter()
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, **(env or {})})
+    process = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
@@ -37,9 +39,11 @@ def run(args: list[str], env: dict | None = None) -> tuple[float, float, int]:
 
 def floor_parse(data: Path) -> list[str]:
     """The raw libyaml parse of every file: no checks at all."""
-    script = ("import sys, yaml, pathlib\n"
-              "for p in sorted(pathlib.Path(sys.argv[1]).rglob('*.yaml')):\n"
-              "    yaml.load(p.read_text(encoding='utf-8'), Loader=yaml.CSafeLoader)\n")
+    script = (
+        "import sys, yaml, pathlib\n"
+        "for p in sorted(pathlib.Path(sys.argv[1]).rglob('*.yaml')):\n"
+        "    yaml.load(p.read_text(encoding='utf-8'), Loader=yaml.CSafeLoader)\n"
+    )
     return [sys.executable, "-c", script, str(data)]
 
 
@@ -68,16 +72,26 @@ def measure(size: int, work: Path, max_build: int, max_peer: int) -> list[tuple[
     results[-1] = (*results[-1][:3], f"{validate / floor:.1f}x floor")
     checker = shutil.which("check-jsonschema", path=str(BIN))
     if checker and size > max_peer:
-        results.append(("check-jsonschema (payer files, schema only)", float("nan"), float("nan"),
-                        f"skipped above {max_peer} rules (--max-peer)"))
+        results.append(
+            (
+                "check-jsonschema (payer files, schema only)",
+                float("nan"),
+                float("nan"),
+                f"skipped above {max_peer} rules (--max-peer)",
+            )
+        )
     elif checker:
         files = sorted(str(p) for p in (data / "payers").glob("*.yaml"))
-        peer = record("check-jsonschema (payer files, schema only)",
-                      [checker, "--schemafile", str(REPO / "schema" / "payer.schema.json"), *files])
+        peer = record(
+            "check-jsonschema (payer files, schema only)",
+            [checker, "--schemafile", str(REPO / "schema" / "payer.schema.json"), *files],
+        )
         results[-1] = (*results[-1][:3], f"lcdkb validate is {peer / validate:.1f}x as fast")
     record("lcdkb export", [lcdkb, "export", "--data", str(data), "--out", str(work / f"api-{size}")])
     if size <= max_build:
-        record("lcdkb build (site + exports)", [lcdkb, "build", "--data", str(data), "--out", str(work / f"site-{size}")])
+        record(
+            "lcdkb build (site + exports)", [lcdkb, "build", "--data", str(data), "--out", str(work / f"site-{size}")]
+        )
         index = work / f"site-{size}" / "search" / "search_index.json"
         if index.is_file():
             results.append(("search index size", 0.0, index.stat().st_size / 2**20, "MiB on disk (in the MiB column)"))
@@ -93,19 +107,37 @@ def measure(size: int, work: Path, max_build: int, max_peer: int) -> list[tuple[
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
-    memory = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
-    return (f"{cpu}, {os.cpu_count()} CPUs, {memory // 1024} GiB RAM; {platform.platform()}; "
-            f"Python {platform.python_version()}")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory = next(
+        (
+            int(line.split()[1]) // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs, {memory // 1024} GiB RAM; {platform.platform()}; "
+        f"Python {platform.python_version()}"
+    )
 
 
 def report(all_results: dict[int, list], when: str) -> str:
     lines = [f"Measured {when} on: {machine()}.", ""]
     for size, results in all_results.items():
-        lines += [f"### {size:,} rules ({max(1, size // CODES)} payers x {CODES} codes)", "",
-                  "| step | seconds | peak MiB | note |", "|---|---:|---:|---|"]
+        lines += [
+            f"### {size:,} rules ({max(1, size // CODES)} payers x {CODES} codes)",
+            "",
+            "| step | seconds | peak MiB | note |",
+            "|---|---:|---:|---|",
+        ]
         for name, seconds, mib, note in results:
             shown_seconds = "" if name == "search index size" else ("-" if seconds != seconds else f"{seconds:.2f}")
             shown_mib = "-" if mib != mib else f"{mib:.0f}" if name != "search index size" else f"{mib:.1f}"

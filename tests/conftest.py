@@ -1,4 +1,5 @@
 """Shared helpers: a copy of the valid fixture data folder that a test may break."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Shared helpers for export tests: render the fixture data and read it back."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ from lcdkb.exports.render import render_export
 from lcdkb.model import build_model
 from lcdkb.validate import validate
 
-EPOCH = {"SOURCE_DATE_EPOCH": "1769904000"}   # 2026-02-01T00:00:00Z, the fixtures' judging day
+EPOCH = {"SOURCE_DATE_EPOCH": "1769904000"}  # 2026-02-01T00:00:00Z, the fixtures' judging day
 
 
 def fixture_kb(root=VALID):

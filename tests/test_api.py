@@ -1,4 +1,5 @@
 """The Python API consumers use: load YAML or an export, then query."""
+
 from datetime import date
 
 import pytest
@@ -38,7 +39,7 @@ def test_prior_auth_in_effect_respects_dates_settings_and_states(kb):
 
 def test_payers_requiring_prior_auth(kb):
     on = date(2026, 2, 1)
-    assert api.payers_requiring_prior_auth(kb, "64483", on=on) == []             # WISeR-style is voluntary
+    assert api.payers_requiring_prior_auth(kb, "64483", on=on) == []  # WISeR-style is voluntary
     assert [p.id for p in api.payers_requiring_prior_auth(kb, "64483", on=on, voluntary=True)] == ["fixture-mac"]
     assert api.payers_requiring_prior_auth(kb, "64483", on=on, state="OK", voluntary=True) == []
 

@@ -1,6 +1,7 @@
 """lcdkb.api.load_export and `lcdkb export --since` on hostile or malformed exports: the result is a knowledge base
 or a ValueError (BaselineError for --since) with a short reason, never TypeError, KeyError, AttributeError or
 RecursionError; and fields a newer 1.x version adds are ignored (docs/consumers.md)."""
+
 import functools
 import json
 from datetime import date
@@ -15,8 +16,8 @@ from export_helpers import fixture_kb, render
 from lcdkb import api
 from lcdkb.cli import main
 from lcdkb.exports import reader
-from lcdkb.exports.schema_bundle import EXPORT_SCHEMA, bundled
 from lcdkb.exports.reader import ExportError, checked_document, knowledge_base_from_export, parse_export, read_export
+from lcdkb.exports.schema_bundle import EXPORT_SCHEMA, bundled
 from lcdkb.schemas import compiled, flatten, schema_text
 from test_properties import FAST
 
@@ -82,8 +83,10 @@ MALFORMED = {
     "5,000-digit number": (TEXT.replace('"rule_count":3', '"rule_count":' + "9" * 5000).encode(), "5,000 digits"),
     "100,000 nested arrays": (b"[" * 100_000 + b"]" * 100_000, "nest deeper than 64"),
     "deep object": (b'{"a":' * 500 + b"1" + b"}" * 500, "nest deeper than 64"),
-    "deep inside a rule": (TEXT.replace('"notes":null', '"notes":' + "[" * 70 + "]" * 70, 1).encode(),
-                           "nest deeper than 64"),
+    "deep inside a rule": (
+        TEXT.replace('"notes":null', '"notes":' + "[" * 70 + "]" * 70, 1).encode(),
+        "nest deeper than 64",
+    ),
     "duplicate key": (b'{"schema_version": "1.0.0", "schema_version": "9.0.0"}', "appears twice"),
     "a list": (b"[]", "the top level is an array"),
     "version 2": (b'{"schema_version": "2.0.0"}', "not an lcdkb API v1 export"),
@@ -103,7 +106,7 @@ def test_a_file_over_the_size_limit_is_refused(tmp_path):
     assert "larger than the limit of 1,000 bytes" in refused(tmp_path, FIXTURE_EXPORT, max_bytes=1000)
     huge = tmp_path / "huge.json"
     with huge.open("wb") as handle:
-        handle.truncate(300 * 2**20)                     # sparse: over the 256 MiB default without using disk
+        handle.truncate(300 * 2**20)  # sparse: over the 256 MiB default without using disk
     with pytest.raises(ValueError, match="larger than the limit of 268,435,456 bytes"):
         api.load_export(huge)
 
@@ -116,6 +119,7 @@ def test_a_folder_is_not_an_export_and_a_missing_file_is_an_os_error(tmp_path):
 
 
 # --- wrong shapes ----------------------------------------------------------------------------------------------
+
 
 def set_path(doc, path, value):
     for part in path[:-1]:
@@ -133,20 +137,30 @@ WRONG = {
     "rules is an object": (lambda d: set_path(d, ["rules"], {}), "rules: expected array, found an object"),
     "a rule is a string": (lambda d: set_path(d, ["rules", 0], "x"), "rules[0]: expected object"),
     "review is a number": (lambda d: set_path(d, ["rules", 0, "review"], 5), "rules[0].review: expected object"),
-    "date is a number": (lambda d: set_path(d, ["rules", 0, "review", "last_reviewed"], 20260110),
-                         "rules[0].review.last_reviewed"),
-    "impossible date": (lambda d: set_path(d, ["rules", 0, "review", "last_reviewed"], "2026-02-30"),
-                        "rules[0].review.last_reviewed"),
+    "date is a number": (
+        lambda d: set_path(d, ["rules", 0, "review", "last_reviewed"], 20260110),
+        "rules[0].review.last_reviewed",
+    ),
+    "impossible date": (
+        lambda d: set_path(d, ["rules", 0, "review", "last_reviewed"], "2026-02-30"),
+        "rules[0].review.last_reviewed",
+    ),
     "source without id": (lambda d: drop_path(d, ["rules", 0, "sources", 0, "id"]), "'id' is a required property"),
     "payers missing": (lambda d: drop_path(d, ["payers"]), "'payers' is a required property"),
     "states of a payer": (lambda d: set_path(d, ["payers", 0, "states"], [["TX"]]), "payers[0].states[0]"),
-    "prior auth entry": (lambda d: set_path(d, ["rules", 0, "prior_auth"], [{"settings": 7}]), "rules[0].prior_auth[0]"),
-    "unknown confidence": (lambda d: set_path(d, ["rules", 0, "sources", 0, "confidence"], "sure"),
-                           "rules[0].sources[0].confidence: 'sure' is not an allowed value"),
-    "1 MB enum value": (lambda d: set_path(d, ["rules", 0, "coverage", "status"], "x" * 2**20),
-                        "rules[0].coverage"),
-    "rule of no payer": (lambda d: set_path(d, ["rules", 0, "payer_id"], "nobody"),
-                         "rules[0].payer_id: 'nobody' is not in payers"),
+    "prior auth entry": (
+        lambda d: set_path(d, ["rules", 0, "prior_auth"], [{"settings": 7}]),
+        "rules[0].prior_auth[0]",
+    ),
+    "unknown confidence": (
+        lambda d: set_path(d, ["rules", 0, "sources", 0, "confidence"], "sure"),
+        "rules[0].sources[0].confidence: 'sure' is not an allowed value",
+    ),
+    "1 MB enum value": (lambda d: set_path(d, ["rules", 0, "coverage", "status"], "x" * 2**20), "rules[0].coverage"),
+    "rule of no payer": (
+        lambda d: set_path(d, ["rules", 0, "payer_id"], "nobody"),
+        "rules[0].payer_id: 'nobody' is not in payers",
+    ),
     "rule for no code": (lambda d: set_path(d, ["codes"], []), "rules[0].code: 'G3002' is not in codes"),
     "rule without sources": (lambda d: set_path(d, ["rules", 0, "sources"], []), "cites at least one source"),
 }
@@ -159,6 +173,7 @@ def test_wrong_types_and_missing_fields_raise_a_value_error_with_the_path(name, 
 
 
 # --- newer minor versions --------------------------------------------------------------------------------------
+
 
 def with_unknown_fields(value, label="later"):
     """A copy with an unknown field in every object, holding a list and an object of its own."""
@@ -183,8 +198,12 @@ def test_unknown_fields_do_not_show_as_changes_against_a_newer_baseline(data_dir
     newer = with_unknown_fields(document())
     newer["schema_version"] = "1.3.0"
     (tmp_path / "newer.json").write_text(json.dumps(newer))
-    assert main(["export", "--data", str(data_dir), "--out", str(tmp_path / "api"),
-                 "--since", str(tmp_path / "newer.json")]) == 0
+    assert (
+        main(
+            ["export", "--data", str(data_dir), "--out", str(tmp_path / "api"), "--since", str(tmp_path / "newer.json")]
+        )
+        == 0
+    )
     changes = json.loads((tmp_path / "api" / "changes.json").read_text())
     assert changes["baseline"]["kind"] == "export"
     assert changes["added"] == changes["changed"] == changes["removed"] == []
@@ -199,12 +218,15 @@ def test_a_slice_loads_too(tmp_path):
 
 # --- lcdkb export --since with a broken baseline ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["not JSON", "NaN", "100,000 nested arrays", "latin-1 bytes", "version 2"])
 def test_a_broken_baseline_export_is_a_short_usage_error(name, data_dir, tmp_path, capsys):
     content, reason = MALFORMED[name]
     (tmp_path / "old.json").write_bytes(content)
-    assert main(["export", "--data", str(data_dir), "--out", str(tmp_path / "api"),
-                 "--since", str(tmp_path / "old.json")]) == 2
+    assert (
+        main(["export", "--data", str(data_dir), "--out", str(tmp_path / "api"), "--since", str(tmp_path / "old.json")])
+        == 2
+    )
     [line] = [line for line in capsys.readouterr().err.splitlines() if "baseline" in line]
     assert "as the baseline export" in line and reason in line and len(line) < 400
     assert not (tmp_path / "api").exists()
@@ -214,8 +236,10 @@ def test_a_broken_baseline_export_is_a_short_usage_error(name, data_dir, tmp_pat
 def test_a_baseline_of_the_wrong_shape_is_a_short_usage_error(name, data_dir, tmp_path, capsys):
     edit, reason = WRONG[name]
     (tmp_path / "old.json").write_text(json.dumps(edited(edit)))
-    assert main(["export", "--data", str(data_dir), "--out", str(tmp_path / "api"),
-                 "--since", str(tmp_path / "old.json")]) == 2
+    assert (
+        main(["export", "--data", str(data_dir), "--out", str(tmp_path / "api"), "--since", str(tmp_path / "old.json")])
+        == 2
+    )
     err = capsys.readouterr().err
     assert reason in err and "Traceback" not in err
 
@@ -223,10 +247,15 @@ def test_a_baseline_of_the_wrong_shape_is_a_short_usage_error(name, data_dir, tm
 # --- properties: any mutation of a real export gives a model or a ValueError ------------------------------------
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12) | st.sampled_from(["64483", "2026-01-01", "TX", "JH", "required", "office", "sha256:0"]),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+    | st.sampled_from(["64483", "2026-01-01", "TX", "JH", "required", "office", "sha256:0"]),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
-    max_leaves=10)
+    max_leaves=10,
+)
 
 
 def containers(value, path=()):
@@ -301,7 +330,7 @@ def test_the_fixture_export_loads_into_the_fixture_model(tmp_path):
     exercise(kb)
 
 
-@settings(FAST, max_examples=20)       # the published schema resolves every $ref as it goes: about 0.15 s a document
+@settings(FAST, max_examples=20)  # the published schema resolves every $ref as it goes: about 0.15 s a document
 @given(st.data())
 def test_the_flattened_export_schema_agrees_with_the_published_one(data):
     """The flattened schema (fast, used to check exports and to read them) and the published one (with $refs
@@ -314,11 +343,11 @@ def test_the_flattened_export_schema_agrees_with_the_published_one(data):
         assert fast.is_valid(doc) == reader._validator().is_valid(doc)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def published_export_validator():
     return Draft202012Validator(bundled(EXPORT_SCHEMA), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def flat_export_validator():
     return compiled(flatten(json.loads(schema_text(EXPORT_SCHEMA)), EXPORT_SCHEMA))

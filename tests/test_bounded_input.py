@@ -4,6 +4,7 @@ than linearly, and input over a limit gets a short located error that names the 
 Timing tests compare the work at n and 4n items instead of asserting absolute times: linear work grows about
 4x, quadratic work 16x; the bound is 8x plus a little slack for a busy machine.
 """
+
 import json
 import shutil
 import subprocess
@@ -66,6 +67,7 @@ def assert_linear(work_at, n: int, slack: float = 0.3):
 
 # --- every array, string and open mapping in the data schemas has a limit ---------------------------------------
 
+
 def unbounded(schema, path="") -> list[str]:
     """Paths in a flattened schema to arrays without maxItems, strings without maxLength, open mappings without
     maxProperties and a propertyNames maxLength."""
@@ -81,7 +83,8 @@ def unbounded(schema, path="") -> list[str]:
     if "string" in kinds and "maxLength" not in schema and "enum" not in schema and "const" not in schema:
         found.append(path + " (maxLength)")
     if isinstance(schema.get("additionalProperties"), dict) and not (
-            "maxProperties" in schema and "maxLength" in schema.get("propertyNames", {})):
+        "maxProperties" in schema and "maxLength" in schema.get("propertyNames", {})
+    ):
         found.append(path + " (maxProperties, propertyNames.maxLength)")
     for key, value in schema.items():
         if key not in ("enum", "const", "required"):
@@ -99,58 +102,69 @@ def test_the_limits_leave_room_for_the_real_data():
     """The limits are generous: the bundled data stays far below every one of them (checked by validation, here
     only restated for the largest real lists, which are 10x and more below their limits)."""
     payer = json.loads((schema_dir() / "payer.schema.json").read_text())
-    assert payer["properties"]["rules"]["maxItems"] >= 200          # benchmarks/generate.py writes 200 per payer
+    assert payer["properties"]["rules"]["maxItems"] >= 200  # benchmarks/generate.py writes 200 per payer
     assert payer["$defs"]["diagnoses"]["properties"]["covered"]["maxItems"] >= 1000
 
 
 # --- linear time -----------------------------------------------------------------------------------------------
 
+
 def test_a_just_under_limit_diagnosis_list_validates_in_linear_time(tmp_path):
     def work_at(n):
         root = with_mac(tmp_path / f"valid-{n}-{time.perf_counter_ns()}", COVERED, f"covered: [{icd_codes(n)}]")
         assert validate(root, today=FIXTURE_TODAY).problems == []
-    assert_linear(work_at, 500)                      # 2,000 items is the limit
+
+    assert_linear(work_at, 500)  # 2,000 items is the limit
 
 
 def test_a_list_of_mappings_is_explained_in_linear_time(tmp_path):
     """The reported case: jsonschema compared every pair of items for uniqueItems when they cannot be sorted
     (8 s for 4,000 mappings; now a fraction of a second)."""
+
     def work_at(n):
         items = ", ".join(f"{{code: M{i}}}" for i in range(n))
         root = with_mac(tmp_path / f"maps-{n}-{time.perf_counter_ns()}", COVERED, f"covered: [{items}]")
         problems = validate(root, today=FIXTURE_TODAY).problems
         assert {p.code for p in problems} == {"LCD010"}
+
     assert_linear(work_at, 500)
 
 
 def test_a_just_under_limit_note_validates_in_linear_time(tmp_path):
     def work_at(n):
-        note = ("plain words < in a note " * n)[:n].strip()   # '<' without '>' keeps the markup check busy
+        note = ("plain words < in a note " * n)[:n].strip()  # '<' without '>' keeps the markup check busy
         root = with_commercial(tmp_path / f"note-{n}-{time.perf_counter_ns()}", NOTES, f"notes: {note}")
         assert validate(root, today=FIXTURE_TODAY).problems == []
-    assert_linear(work_at, 1000)                     # 4,000 characters is the limit
+
+    assert_linear(work_at, 1000)  # 4,000 characters is the limit
 
 
 def test_checks_on_many_policies_run_in_linear_time(tmp_path):
     """LCD036 looked through every rule once per policy; reports looked up their line by scanning the mapping."""
+
     def work_at(n):
         root = tmp_path / f"policies-{n}-{time.perf_counter_ns()}"
         (root / "payers").mkdir(parents=True)
         policies = "".join(f"  p{i}:\n    title: T\n    sources: [S]\n    notes: x\n" for i in range(n))
-        rules = "".join(f'  - {{code: "64483", policy: p{i}, notes: y, review: {{last_reviewed: "2026-01-10", '
-                        f'reviewed_by: x}}}}\n' for i in range(n))
+        rules = "".join(
+            f'  - {{code: "64483", policy: p{i}, notes: y, review: {{last_reviewed: "2026-01-10", reviewed_by: x}}}}\n'
+            for i in range(n)
+        )
         path = root / "payers" / "x.yaml"
-        path.write_text("payer: {id: x}\nreview_interval_days: 90\nsources: [{id: S}]\npolicies:\n" + policies
-                        + "rules:\n" + rules)
+        path.write_text(
+            "payer: {id: x}\nreview_interval_days: 90\nsources: [{id: S}]\npolicies:\n" + policies + "rules:\n" + rules
+        )
         data_file, _ = read_file(path, "payer", root)
         [check] = [c for c in all_checks() if c.code == "LCD036"]
         report = Report(check)
         check.run(Context(catalogues={}, payers=[data_file], today=date(2026, 2, 1)), report)
         assert len(report.problems) == n
+
     assert_linear(work_at, 1000)
 
 
 # --- over the limit: a located error that names the limit -------------------------------------------------------
+
 
 def validate_lines(root, capsys) -> list[str]:
     assert main(["validate", "--data", str(root)]) == 1
@@ -180,9 +194,16 @@ HOSTILE = {
     "1 MB key": ("  kind: commercial\n", "  kind: commercial\n  ? " + "k" * 2**20 + "\n  : x\n", "6:5: LCD005"),
     "list as key": ("  kind: commercial\n", "  kind: commercial\n  ? [a, b]\n  : x\n", "6:5: LCD003"),
     "mapping as key": ("  kind: commercial\n", "  kind: commercial\n  ? {a: b}\n  : x\n", "6:5: LCD003"),
-    "long list as key": ("  kind: commercial\n", "  kind: commercial\n  ? [" + "abc, " * 100_000 + "]\n  : x\n",
-                         "6:5: LCD003"),
-    "99-character unknown field": ("  kind: commercial\n", "  kind: commercial\n  " + "k" * 99 + ": x\n", "6:3: LCD010"),
+    "long list as key": (
+        "  kind: commercial\n",
+        "  kind: commercial\n  ? [" + "abc, " * 100_000 + "]\n  : x\n",
+        "6:5: LCD003",
+    ),
+    "99-character unknown field": (
+        "  kind: commercial\n",
+        "  kind: commercial\n  " + "k" * 99 + ": x\n",
+        "6:3: LCD010",
+    ),
 }
 
 
@@ -199,7 +220,8 @@ def test_huge_numbers_and_keys_get_a_short_located_error(name, tmp_path, capsys)
 def test_an_over_limit_list_of_100000_mappings_is_bounded_in_a_child_process(tmp_path):
     items = ", ".join("{a: b}" for _ in range(100_000))
     root = with_mac(tmp_path / "data", COVERED, f"covered: [{items}]")
-    result = subprocess.run([sys.executable, "-m", "lcdkb", "validate", "--data", str(root)], capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "lcdkb", "validate", "--data", str(root)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "covered has 100,000 items; the limit is 2,000" in result.stdout

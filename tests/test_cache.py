@@ -1,5 +1,6 @@
 """The desk commands' model cache: reused while the data is unchanged, rebuilt when anything changes, and never
 able to run code or answer from stale data."""
+
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ def lookup(data_dir, capsys):
 def test_the_second_query_uses_the_cache_and_gives_the_same_answer(data_dir, capsys, monkeypatch):
     first = lookup(data_dir, capsys)
     assert cache.load(data_dir) is not None
-    assert [r.id for r in cache.load(data_dir, "64483").rules] == ["fixture-mac/64483"]   # one code's shard
+    assert [r.id for r in cache.load(data_dir, "64483").rules] == ["fixture-mac/64483"]  # one code's shard
     monkeypatch.setattr("lcdkb.validate.validate", lambda *a, **k: (_ for _ in ()).throw(AssertionError("re-read")))
     assert lookup(data_dir, capsys) == first
 
@@ -67,6 +68,7 @@ def shard(data_dir, code=None) -> Path:
 
 def test_the_model_survives_the_json_round_trip(data_dir):
     from lcdkb.api import load
+
     kb = load(data_dir)
     again = from_plain(json.loads(json.dumps(to_plain(kb))))
     assert again == kb and [r.line for r in again.rules] == [r.line for r in kb.rules]
@@ -97,13 +99,19 @@ def test_a_pickle_in_the_cache_is_never_loaded(data_dir, capsys, tmp_path):
 
     payload = pickle.dumps(Evil())
     stamp = cache.fingerprint(data_dir)
-    header = json.dumps({"format": cache.FORMAT, "version": cache.VERSION, "fingerprint": stamp,
-                         "payload_sha256": hashlib.sha256(payload).hexdigest()}).encode()
+    header = json.dumps(
+        {
+            "format": cache.FORMAT,
+            "version": cache.VERSION,
+            "fingerprint": stamp,
+            "payload_sha256": hashlib.sha256(payload).hexdigest(),
+        }
+    ).encode()
     for path in (shard(data_dir), shard(data_dir, "64483")):
         path.write_bytes(header + b"\n" + payload)
     assert cache.load(data_dir) is None and cache.load(data_dir, "64483") is None
     assert lookup(data_dir, capsys)[0] == 0 and not marker.exists()
-    assert cache.load(data_dir) is not None       # rebuilt
+    assert cache.load(data_dir) is not None  # rebuilt
 
 
 def test_no_module_of_lcdkb_deserializes_code():
@@ -114,8 +122,19 @@ def test_no_module_of_lcdkb_deserializes_code():
         assert "yaml.load(" not in text and "yaml.unsafe_load" not in text and "Loader=yaml.Loader" not in text
 
 
-@pytest.mark.parametrize("damage", ["truncated", "flipped byte", "other fingerprint", "other format", "bad shape",
-                                    "empty", "huge header", "deep nesting"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "truncated",
+        "flipped byte",
+        "other fingerprint",
+        "other format",
+        "bad shape",
+        "empty",
+        "huge header",
+        "deep nesting",
+    ],
+)
 def test_a_damaged_or_foreign_cache_file_is_ignored_and_rebuilt(data_dir, capsys, damage):
     first = lookup(data_dir, capsys)
     path = shard(data_dir, "64483")
@@ -151,14 +170,27 @@ def test_a_damaged_or_foreign_cache_file_is_ignored_and_rebuilt(data_dir, capsys
 
 
 def test_the_codec_refuses_wrong_shapes():
-    for bad in ([], {"codes": []}, {"codes": {}, "states": {}, "jurisdictions": {}, "modifiers": {}, "diagnoses": {},
-                                    "catalogue_sources": [], "payers": [{"id": 3}], "rules": []}):
+    for bad in (
+        [],
+        {"codes": []},
+        {
+            "codes": {},
+            "states": {},
+            "jurisdictions": {},
+            "modifiers": {},
+            "diagnoses": {},
+            "catalogue_sources": [],
+            "payers": [{"id": 3}],
+            "rules": [],
+        },
+    ):
         with pytest.raises(CodecError):
             from_plain(bad)
 
 
 def test_a_file_saved_while_the_cache_is_built_is_not_stored_under_its_new_key(data_dir, capsys, monkeypatch):
     import lcdkb.validate
+
     real = lcdkb.validate.validate
     mac = data_dir / "payers" / "fixture-mac.yaml"
 
@@ -169,8 +201,8 @@ def test_a_file_saved_while_the_cache_is_built_is_not_stored_under_its_new_key(d
 
     monkeypatch.setattr(lcdkb.validate, "validate", validate_then_edit)
     code, out = lookup(data_dir, capsys)
-    assert code == 0 and '"max": 2' in out          # answered from what was read ...
-    assert cache.load(data_dir) is None             # ... but not cached under the edited file's fingerprint
+    assert code == 0 and '"max": 2' in out  # answered from what was read ...
+    assert cache.load(data_dir) is None  # ... but not cached under the edited file's fingerprint
     monkeypatch.setattr(lcdkb.validate, "validate", real)
     assert '"max": 3' in lookup(data_dir, capsys)[1]
 
@@ -178,7 +210,7 @@ def test_a_file_saved_while_the_cache_is_built_is_not_stored_under_its_new_key(d
 def test_a_cache_folder_others_can_write_to_is_not_trusted(data_dir, capsys):
     lookup(data_dir, capsys)
     folder = cache._folder(data_dir)
-    assert folder.stat().st_mode & 0o077 == 0       # private
+    assert folder.stat().st_mode & 0o077 == 0  # private
     folder.chmod(0o777)
     try:
         assert cache.load(data_dir) is None
@@ -193,7 +225,7 @@ def test_stale_temporary_files_are_cleaned_up(data_dir, capsys):
     leftover = folder / ".part-crashed"
     leftover.write_bytes(b"half")
     os.utime(leftover, (1, 1))
-    for path in folder.glob("*.json"):               # force a rebuild and store
+    for path in folder.glob("*.json"):  # force a rebuild and store
         path.unlink()
     lookup(data_dir, capsys)
     assert not leftover.exists()

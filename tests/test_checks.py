@@ -1,4 +1,5 @@
 """Every check code has a fixture that passes (tests/fixtures/valid) and one that fails with exactly that code."""
+
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,14 @@ CASES = sorted(p for p in INVALID.iterdir() if p.is_dir())
 def test_valid_fixture_has_no_problems():
     result = validate(VALID, today=FIXTURE_TODAY)
     assert result.problems == []
-    assert {f.kind for f in result.dataset.files} == {"codes", "jurisdictions", "states", "modifiers", "diagnoses", "payer"}
+    assert {f.kind for f in result.dataset.files} == {
+        "codes",
+        "jurisdictions",
+        "states",
+        "modifiers",
+        "diagnoses",
+        "payer",
+    }
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -45,8 +53,10 @@ def test_problems_from_different_files_are_all_collected(data_dir):
     payer = data_dir / "payers" / "fixture-commercial.yaml"
     payer.write_text(payer.read_text().replace("review_interval_days: 60", "review_interval_days: 30"))
     problems = validate(data_dir, today=FIXTURE_TODAY).problems
-    assert {(Path(p.path).name, p.code) for p in problems} == {("codes.yaml", "LCD010"),
-                                                              ("fixture-commercial.yaml", "LCD030")}
+    assert {(Path(p.path).name, p.code) for p in problems} == {
+        ("codes.yaml", "LCD010"),
+        ("fixture-commercial.yaml", "LCD030"),
+    }
 
 
 def test_missing_catalogue_is_reported(data_dir):
@@ -65,6 +75,7 @@ def test_symlink_outside_the_data_folder_is_not_read(data_dir, tmp_path):
 
 def test_oversized_file_is_refused_without_parsing(data_dir, monkeypatch):
     import lcdkb.load
+
     monkeypatch.setattr(lcdkb.load, "MAX_FILE_BYTES", 100)
     problems = validate(data_dir, today=FIXTURE_TODAY).problems
     assert problems and {p.code for p in problems} == {"LCD005"}

@@ -1,4 +1,5 @@
 """lcdkb check: input handling (flags and CSV), data-driven same-region conflicts, output and exit codes."""
+
 import json
 
 from conftest import VALID
@@ -10,13 +11,15 @@ HEADER = "claim_id,date_of_service,payer_id,state,place_of_service,code,modifier
 
 def test_csv_bad_rows_are_reported_by_line_and_the_rest_are_checked(tmp_path, capsys):
     claims = tmp_path / "claims.csv"
-    claims.write_text(HEADER
-                      + "c1,2026-02-01,fixture-mac,,11,62323,50,1,M54.16,\n"
-                      + "c2,2026-02-30,fixture-mac,,11,64483,,1,M54.16,\n"
-                      + "c3,2026-02-01,fixture-mac,,11,64483,,two,M54.16,\n"
-                      + "c4,2026-02-01,fixture-mac,,11,64483,,1,M54.16,,extra\n"
-                      + "c5,2026-02-01,fixture-mac,,11,64483,,1,M54.16,\n")
-    assert main(["check", "--claims", str(claims), "--data", str(VALID)]) == 2     # 2: the input has problems
+    claims.write_text(
+        HEADER
+        + "c1,2026-02-01,fixture-mac,,11,62323,50,1,M54.16,\n"
+        + "c2,2026-02-30,fixture-mac,,11,64483,,1,M54.16,\n"
+        + "c3,2026-02-01,fixture-mac,,11,64483,,two,M54.16,\n"
+        + "c4,2026-02-01,fixture-mac,,11,64483,,1,M54.16,,extra\n"
+        + "c5,2026-02-01,fixture-mac,,11,64483,,1,M54.16,\n"
+    )
+    assert main(["check", "--claims", str(claims), "--data", str(VALID)]) == 2  # 2: the input has problems
     out = capsys.readouterr().out
     assert 'input line 3: date_of_service "2026-02-30" is not a date' in out
     assert 'input line 4: units "two" must be a whole number' in out
@@ -32,11 +35,28 @@ def test_header_without_required_columns():
 
 def test_same_region_conflict_from_the_data(capsys):
     # The fixture payer records 62323 as not billable with 64483 in the same region.
-    code = main(["check", "--payer", "fixture-mac", "--code", "62323", "--code", "64483", "--dx", "M54.16",
-                 "--date", "2026-02-01", "--data", str(VALID), "--format", "json"])
+    code = main(
+        [
+            "check",
+            "--payer",
+            "fixture-mac",
+            "--code",
+            "62323",
+            "--code",
+            "64483",
+            "--dx",
+            "M54.16",
+            "--date",
+            "2026-02-01",
+            "--data",
+            str(VALID),
+            "--format",
+            "json",
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     bundled = [f for f in data["findings"] if f["group"] == "bundled"]
-    assert code == 0 and bundled and bundled[0]["severity"] == "warning"     # the fixture source is conflicting
+    assert code == 0 and bundled and bundled[0]["severity"] == "warning"  # the fixture source is conflicting
     assert bundled[0]["rule_id"] == "fixture-mac/62323" and bundled[0]["confidence"] == "conflicting"
 
 

@@ -1,5 +1,6 @@
 """lcdkb check --claims with hostile or broken CSV: every problem is reported with its line number and exit 2,
 never a traceback, a hang or unbounded memory, and no line is checked against data other than what was written."""
+
 import io
 import json
 import os
@@ -9,15 +10,21 @@ import sys
 import time
 
 import pytest
-from conftest import VALID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from conftest import VALID
 from lcdkb.cli import main
 
 HEADER = "claim_id,date_of_service,payer_id,place_of_service,code,modifiers,units,diagnoses,minutes\n"
 GOOD = "c1,2026-02-01,fixture-mac,11,64483,,1,M54.16,\n"
-FAST = settings(max_examples=80, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 def check(tmp_path, capsys, content, *extra):
@@ -37,6 +44,7 @@ def row(**values):
 
 # --- the header ------------------------------------------------------------------------------------------------
 
+
 def test_a_duplicated_header_name_stops_the_file(tmp_path, capsys):
     code, out, _ = check(tmp_path, capsys, HEADER.replace("minutes", "code") + GOOD)
     assert code == 2
@@ -44,11 +52,22 @@ def test_a_duplicated_header_name_stops_the_file(tmp_path, capsys):
     assert "0 line(s) checked" in out
 
 
-@pytest.mark.parametrize("written, meant", [
-    ("payer", "payer_id"), ("pos", "place_of_service"), ("place of service", "place_of_service"),
-    ("dos", "date_of_service"), ("cpt", "code"), ("hcpcs", "code"), ("dx", "diagnoses"), ("icd10", "diagnoses"),
-    ("modifier", "modifiers"), ("Units", "units"), ("minuts", "minutes"),
-])
+@pytest.mark.parametrize(
+    "written, meant",
+    [
+        ("payer", "payer_id"),
+        ("pos", "place_of_service"),
+        ("place of service", "place_of_service"),
+        ("dos", "date_of_service"),
+        ("cpt", "code"),
+        ("hcpcs", "code"),
+        ("dx", "diagnoses"),
+        ("icd10", "diagnoses"),
+        ("modifier", "modifiers"),
+        ("Units", "units"),
+        ("minuts", "minutes"),
+    ],
+)
 def test_an_unknown_column_is_named_with_the_one_it_probably_means(tmp_path, capsys, written, meant):
     code, out, _ = check(tmp_path, capsys, HEADER.replace(meant, written, 1) + GOOD)
     assert code == 2
@@ -68,9 +87,16 @@ def test_an_empty_file(tmp_path, capsys):
 
 # --- the CSV itself --------------------------------------------------------------------------------------------
 
+
 def test_a_stray_quote_that_swallows_lines_is_reported_where_it_opened(tmp_path, capsys):
-    text = (HEADER + GOOD + row(claim_id="c2", modifiers='"50')
-            + row(claim_id="c3") + row(claim_id="c4", units='1"') + row(claim_id="c5"))
+    text = (
+        HEADER
+        + GOOD
+        + row(claim_id="c2", modifiers='"50')
+        + row(claim_id="c3")
+        + row(claim_id="c4", units='1"')
+        + row(claim_id="c5")
+    )
     code, out, _ = check(tmp_path, capsys, text, "--format", "json")
     data = json.loads(out)
     assert code == 2
@@ -91,8 +117,9 @@ def test_a_value_over_the_size_limit(tmp_path, capsys):
     assert "1 line(s) checked" in out
 
 
-@pytest.mark.parametrize("extra, message", [(",more", "more values than columns (10 for 9"),
-                                            (None, "fewer values than columns (8 for 9")])
+@pytest.mark.parametrize(
+    "extra, message", [(",more", "more values than columns (10 for 9"), (None, "fewer values than columns (8 for 9")]
+)
 def test_a_row_with_the_wrong_number_of_values(tmp_path, capsys, extra, message):
     bad = GOOD.strip() + extra + "\n" if extra else GOOD.rsplit(",", 1)[0] + "\n"
     code, out, _ = check(tmp_path, capsys, HEADER + GOOD.replace("c1", "c0") + bad)
@@ -109,8 +136,9 @@ def test_a_carriage_return_alone_inside_a_value(tmp_path, capsys):
     assert code == 2 and "input line 3: not a valid CSV row: a carriage return" in out
 
 
-@pytest.mark.parametrize("bad, shown", [(b"\xff", "0xff"), ("é".encode("latin-1"), "0xe9"),
-                                        (b"\xed\xa0\x80", "0xed")])      # an encoded surrogate is not UTF-8
+@pytest.mark.parametrize(
+    "bad, shown", [(b"\xff", "0xff"), ("é".encode("latin-1"), "0xe9"), (b"\xed\xa0\x80", "0xed")]
+)  # an encoded surrogate is not UTF-8
 def test_bytes_that_are_not_utf8_are_reported_by_line_and_column(tmp_path, capsys, bad, shown):
     content = (HEADER + GOOD).encode() + b"c2,2026-02-01,fixture-mac,11,64483,,1,M54.16," + bad + b"\n"
     code, out, _ = check(tmp_path, capsys, content)
@@ -129,26 +157,30 @@ def test_crlf_line_ends_are_fine(tmp_path, capsys):
 
 # --- values ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("column, value, message", [
-    ("date_of_service", "2026-02-30", 'date_of_service "2026-02-30" is not a date'),
-    ("date_of_service", "2026-W05-1", 'date_of_service "2026-W05-1" is not a date'),
-    ("date_of_service", "20260201", 'date_of_service "20260201" is not a date'),
-    ("date_of_service", "２０２６-02-01", "is not a date"),
-    ("date_of_service", "٢٠٢٦-02-01", "is not a date"),
-    ("units", "１２", 'units "１２" must be a whole number'),
-    ("units", "٣", 'units "٣" must be a whole number'),
-    ("units", "1234567", "must be a whole number"),
-    ("minutes", "３０", 'minutes "３０" must be a whole number'),
-    ("code", "6448３", 'code "6448３" is not a CPT or HCPCS code'),
-    ("code", "6448", "is not a CPT or HCPCS code"),
-    ("code", "ıABCD", "is not a CPT or HCPCS code"),
-    ("place_of_service", "１1", 'place_of_service "１1" is not a two-digit'),
-    ("modifiers", "ZZ", 'modifier "ZZ" is not in the modifier catalogue'),
-    ("modifiers", "50 RT", 'modifier "RT" is not in the modifier catalogue'),    # not in the fixture catalogue
-    ("diagnoses", "M54.16.1", 'diagnosis "M54.16.1" is not an ICD-10-CM code'),
-    ("diagnoses", "M5４.16", "is not an ICD-10-CM code"),
-    ("payer_id", "fixture\u212amac", "payer_id"),
-])
+
+@pytest.mark.parametrize(
+    "column, value, message",
+    [
+        ("date_of_service", "2026-02-30", 'date_of_service "2026-02-30" is not a date'),
+        ("date_of_service", "2026-W05-1", 'date_of_service "2026-W05-1" is not a date'),
+        ("date_of_service", "20260201", 'date_of_service "20260201" is not a date'),
+        ("date_of_service", "２０２６-02-01", "is not a date"),
+        ("date_of_service", "٢٠٢٦-02-01", "is not a date"),
+        ("units", "１２", 'units "１２" must be a whole number'),
+        ("units", "٣", 'units "٣" must be a whole number'),
+        ("units", "1234567", "must be a whole number"),
+        ("minutes", "３０", 'minutes "３０" must be a whole number'),
+        ("code", "6448３", 'code "6448３" is not a CPT or HCPCS code'),
+        ("code", "6448", "is not a CPT or HCPCS code"),
+        ("code", "ıABCD", "is not a CPT or HCPCS code"),
+        ("place_of_service", "１1", 'place_of_service "１1" is not a two-digit'),
+        ("modifiers", "ZZ", 'modifier "ZZ" is not in the modifier catalogue'),
+        ("modifiers", "50 RT", 'modifier "RT" is not in the modifier catalogue'),  # not in the fixture catalogue
+        ("diagnoses", "M54.16.1", 'diagnosis "M54.16.1" is not an ICD-10-CM code'),
+        ("diagnoses", "M5４.16", "is not an ICD-10-CM code"),
+        ("payer_id", "fixture\u212amac", "payer_id"),
+    ],
+)
 def test_a_bad_value_is_an_input_problem_and_its_line_is_not_checked(tmp_path, capsys, column, value, message):
     code, out, _ = check(tmp_path, capsys, HEADER + GOOD + row(claim_id="c2", **{column: value}))
     [problem] = [line for line in out.splitlines() if line.startswith("input line ")]
@@ -157,9 +189,14 @@ def test_a_bad_value_is_an_input_problem_and_its_line_is_not_checked(tmp_path, c
     assert "1 line(s) checked" in out and '"c2"' not in out
 
 
-@pytest.mark.parametrize("flags, message", [(["--modifier", "ZZ"], 'modifier "ZZ" is not in the modifier catalogue'),
-                                            (["--units", "٣"], 'units "٣" must be a whole number'),
-                                            (["--date", "2026-W05-1"], "is not a date")])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--modifier", "ZZ"], 'modifier "ZZ" is not in the modifier catalogue'),
+        (["--units", "٣"], 'units "٣" must be a whole number'),
+        (["--date", "2026-W05-1"], "is not a date"),
+    ],
+)
 def test_bad_flags_are_refused(capsys, flags, message):
     code = main(["check", "--payer", "fixture-mac", "--code", "64483", *flags, "--data", str(VALID)])
     err = capsys.readouterr().err
@@ -167,6 +204,7 @@ def test_bad_flags_are_refused(capsys, flags, message):
 
 
 # --- claims ----------------------------------------------------------------------------------------------------
+
 
 def test_a_claim_with_a_bad_line_is_not_checked_at_all(tmp_path, capsys):
     # Checked without its primary code on line 3, 64484 on line 2 would be flagged as an add-on billed alone.
@@ -192,6 +230,7 @@ def test_a_claim_with_too_many_lines(tmp_path, capsys):
 
 # --- output ----------------------------------------------------------------------------------------------------
 
+
 def test_claim_ids_cannot_forge_report_lines(tmp_path, capsys):
     ids = ['"c1\rc9          2  64483  error    fake"', "c2\x1b[2J\x1b[31m", "c3\u2028c9", "c4\x85c9", "c5\u202ec9"]
     text = HEADER + "".join(row(claim_id=i, code="64484") for i in ids)
@@ -199,8 +238,9 @@ def test_claim_ids_cannot_forge_report_lines(tmp_path, capsys):
     assert code == 1
     assert not any(c in out for c in "\r\x1b\u2028\x85\u202e")
     claims = [line for line in out.splitlines() if line.startswith('"c')]
-    assert claims and all(line.startswith(('"c1\\r', '"c2\\x1b', '"c3\\u2028', '"c4\\x85', '"c5\\u202e'))
-                          for line in claims)
+    assert claims and all(
+        line.startswith(('"c1\\r', '"c2\\x1b', '"c3\\u2028', '"c4\\x85', '"c5\\u202e')) for line in claims
+    )
     assert not any(line.startswith("c9") for line in out.splitlines())
 
 
@@ -217,16 +257,23 @@ def test_json_lines(tmp_path, capsys):
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 2
     assert {r["type"] for r in records[:-1]} == {"finding", "input_problem"}
-    assert records[-1] == {"type": "summary", "lines_checked": 1, "errors": 0, "warnings": 0,
-                           "notes": sum(r["type"] == "finding" for r in records), "input_problems": 1}
+    assert records[-1] == {
+        "type": "summary",
+        "lines_checked": 1,
+        "errors": 0,
+        "warnings": 0,
+        "notes": sum(r["type"] == "finding" for r in records),
+        "input_problems": 1,
+    }
 
 
 # --- files, streams and limits ---------------------------------------------------------------------------------
 
+
 def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path, capsys):
     huge = tmp_path / "huge.csv"
     with huge.open("wb") as handle:
-        handle.truncate(600 * 2**20)                 # sparse: no disk used, and nothing may read it
+        handle.truncate(600 * 2**20)  # sparse: no disk used, and nothing may read it
     started = time.monotonic()
     code = main(["check", "--claims", str(huge), "--data", str(VALID)])
     err = capsys.readouterr().err
@@ -269,18 +316,29 @@ def test_an_unreadable_claims_file_is_one_clear_line(tmp_path, capsys, make):
 
 def run_limited(args, tmp_path, memory_mb, seconds):
     """``python -m lcdkb`` in a child process under an address-space limit and a timeout, with its own cache."""
+
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
+
     env = dict(os.environ, LCDKB_CACHE_DIR=str(tmp_path / "cache"))
-    return subprocess.run([sys.executable, "-m", "lcdkb", *args], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=seconds, preexec_fn=limit, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "lcdkb", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=seconds,
+        preexec_fn=limit,
+        check=False,
+    )
 
 
 def test_dev_zero_is_refused_quickly_in_bounded_memory(tmp_path):
     result = run_limited(["check", "--claims", "/dev/zero", "--data", str(VALID)], tmp_path, 256, 30)
     assert result.returncode == 2, result.stderr
-    assert result.stdout.splitlines()[0] == ("input line 1: the line is longer than 64 KiB (a missing line break, "
-                                             "or not a CSV file?); stopped reading")
+    assert result.stdout.splitlines()[0] == (
+        "input line 1: the line is longer than 64 KiB (a missing line break, or not a CSV file?); stopped reading"
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -299,8 +357,8 @@ def test_a_200_mb_value_is_refused_quickly_in_bounded_memory(tmp_path):
     assert "1 line(s) checked" in result.stdout and "Traceback" not in result.stderr
 
 
-LINES = 80_000       # 160,000 findings: about 77 MiB to keep them all (measured with tracemalloc)
-LIMIT_MB = 96        # the streaming check runs in about 50 MiB of address space; keeping every finding needs ~125
+LINES = 80_000  # 160,000 findings: about 77 MiB to keep them all (measured with tracemalloc)
+LIMIT_MB = 96  # the streaming check runs in about 50 MiB of address space; keeping every finding needs ~125
 
 
 def many_findings(tmp_path):
@@ -315,30 +373,42 @@ def many_findings(tmp_path):
 @pytest.mark.parametrize("format", ["text", "json"])
 def test_many_findings_are_streamed_in_bounded_memory(tmp_path, format):
     claims = many_findings(tmp_path)
-    result = run_limited(["check", "--claims", str(claims), "--data", str(VALID), "--format", format],
-                         tmp_path, LIMIT_MB, 60)
+    result = run_limited(
+        ["check", "--claims", str(claims), "--data", str(VALID), "--format", format], tmp_path, LIMIT_MB, 60
+    )
     assert result.returncode == 1, result.stderr[-2000:]
     if format == "json":
         data = json.loads(result.stdout)
         assert data["lines_checked"] == LINES and len(data["findings"]) == 2 * LINES
     else:
-        assert result.stdout.endswith(f"{LINES} line(s) checked: {LINES // 2} error(s), {LINES // 2} warning(s), "
-                                      f"{LINES} note(s)\n")
+        assert result.stdout.endswith(
+            f"{LINES} line(s) checked: {LINES // 2} error(s), {LINES // 2} warning(s), {LINES} note(s)\n"
+        )
 
 
 def test_keeping_every_finding_would_not_fit_in_that_limit(tmp_path):
     """The control for the test above: the same stream, with every finding kept, runs out of memory."""
     claims = many_findings(tmp_path)
-    keep_all = ("import sys; from lcdkb import api; from lcdkb.claims.engine import ClaimStream; "
-                "from lcdkb.claims.lines import read_claims; kb = api.load(sys.argv[1]); "
-                "kept = list(ClaimStream(kb, read_claims(open(sys.argv[2], 'rb'), set(kb.modifiers)))); "
-                "print(len(kept))")
+    keep_all = (
+        "import sys; from lcdkb import api; from lcdkb.claims.engine import ClaimStream; "
+        "from lcdkb.claims.lines import read_claims; kb = api.load(sys.argv[1]); "
+        "kept = list(ClaimStream(kb, read_claims(open(sys.argv[2], 'rb'), set(kb.modifiers)))); "
+        "print(len(kept))"
+    )
 
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (LIMIT_MB * 2**20, LIMIT_MB * 2**20))
-    result = subprocess.run([sys.executable, "-c", keep_all, str(VALID), str(claims)], capture_output=True,
-                            text=True, timeout=60, preexec_fn=limit, cwd=tmp_path, check=False,
-                            env=dict(os.environ, LCDKB_CACHE_DIR=str(tmp_path / "cache")))
+
+    result = subprocess.run(
+        [sys.executable, "-c", keep_all, str(VALID), str(claims)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=limit,
+        cwd=tmp_path,
+        check=False,
+        env=dict(os.environ, LCDKB_CACHE_DIR=str(tmp_path / "cache")),
+    )
     assert result.returncode != 0 and "MemoryError" in result.stderr
 
 
@@ -359,5 +429,7 @@ def test_any_bytes_give_an_exit_code_and_never_a_traceback(tmp_path, capsys, con
 def test_any_text_after_a_good_header_gives_an_exit_code_and_never_a_traceback(tmp_path, capsys, text):
     code, out, _ = check(tmp_path, capsys, HEADER + GOOD + text)
     assert code in (0, 1, 2)
-    assert all(line.startswith(("input line ", "claim ", '"c', " " * 41)) or " line(s) checked: " in line
-               for line in out.splitlines())
+    assert all(
+        line.startswith(("input line ", "claim ", '"c', " " * 41)) or " line(s) checked: " in line
+        for line in out.splitlines()
+    )

@@ -1,4 +1,5 @@
 """The lcdkb command as people and CI use it: output, exit codes, options."""
+
 import json
 import os
 import subprocess
@@ -11,8 +12,9 @@ TODAY = ["--today", "2026-02-01"]
 
 
 def run(*args, **env):
-    return subprocess.run([sys.executable, "-m", "lcdkb", *args], capture_output=True, text=True,
-                          env={**os.environ, **env}, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "lcdkb", *args], capture_output=True, text=True, env={**os.environ, **env}, cwd=REPO
+    )
 
 
 def test_clean_data_exits_zero_with_summary(capsys):
@@ -44,8 +46,17 @@ def test_json_format(data_dir, capsys):
     payer.write_text(payer.read_text().replace("review_interval_days: 60", "review_interval_days: 91"))
     assert main(["validate", "--data", str(data_dir), "--format", "json", *TODAY]) == 1
     problems = json.loads(capsys.readouterr().out)
-    assert problems == [{"path": str(payer), "line": 7, "column": 23, "code": "LCD030", "severity": "error",
-                         "message": "review interval 91 days is outside 60-90", "hint": problems[0]["hint"]}]
+    assert problems == [
+        {
+            "path": str(payer),
+            "line": 7,
+            "column": 23,
+            "code": "LCD030",
+            "severity": "error",
+            "message": "review interval 91 days is outside 60-90",
+            "hint": problems[0]["hint"],
+        }
+    ]
 
 
 def test_paths_limit_the_report_but_references_still_resolve(data_dir, capsys):

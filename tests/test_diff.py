@@ -1,4 +1,5 @@
 """lcdkb diff: field-level rule changes between git revisions, in words and JSON."""
+
 import json
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ def repo(data_dir, tmp_path):
     mac = data_dir / "payers" / "fixture-mac.yaml"
     text = mac.read_text().replace("max_sessions: 4", "max_sessions: 3")
     text = text.replace('effective_date: "2025-02-01"', 'effective_date: "2026-01-01"')
-    mac.write_text(text[:text.index('  - code: "64484"')])
+    mac.write_text(text[: text.index('  - code: "64484"')])
     return data_dir
 
 
@@ -59,8 +60,11 @@ def test_a_revision_can_never_become_a_git_option(repo, tmp_path, capsys, comman
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")
     for revision in (f"--output={victim}", "-o" + str(victim), f"--remote=file://{tmp_path}"):
-        args = (["diff", "--data", str(repo), "--", revision] if command == "diff"
-                else ["export", "--data", str(repo), "--out", str(tmp_path / "api"), f"--since={revision}"])
+        args = (
+            ["diff", "--data", str(repo), "--", revision]
+            if command == "diff"
+            else ["export", "--data", str(repo), "--out", str(tmp_path / "api"), f"--since={revision}"]
+        )
         assert main(args) == 2
         err = capsys.readouterr().err
         assert "cannot start with '-'" in err and "Traceback" not in err

@@ -1,4 +1,5 @@
 """lcdkb export: atomic replacement, refusal to clobber, bad data, and changes against a baseline."""
+
 import json
 import shutil
 import subprocess
@@ -28,8 +29,16 @@ def test_export_writes_the_api_tree(data_dir, tmp_path):
     out = tmp_path / "api"
     assert export(data_dir, out) == 0
     names = snapshot(out)
-    assert {"all.json", "rules.csv", "changes.json", "payers/fixture-mac.json", "codes/64483.json", "states/TX.json",
-            "schema/export.schema.json", "schema/export-changes.schema.json"} <= names.keys()
+    assert {
+        "all.json",
+        "rules.csv",
+        "changes.json",
+        "payers/fixture-mac.json",
+        "codes/64483.json",
+        "states/TX.json",
+        "schema/export.schema.json",
+        "schema/export-changes.schema.json",
+    } <= names.keys()
 
 
 def test_two_exports_of_the_same_data_are_byte_identical(data_dir, tmp_path):
@@ -68,7 +77,7 @@ def test_a_crash_while_writing_keeps_the_previous_export(data_dir, tmp_path, mon
     monkeypatch.setattr(Path, "write_bytes", failing_write)
     assert export(data_dir, out) == 2
     assert snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["api", "data"]   # no staging folder left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["api", "data"]  # no staging folder left behind
 
 
 def test_refuses_to_replace_a_folder_it_did_not_make(data_dir, tmp_path, capsys):
@@ -84,7 +93,7 @@ def test_changes_against_a_previous_export(data_dir, tmp_path):
     export(data_dir, tmp_path / "old")
     mac = data_dir / "payers" / "fixture-mac.yaml"
     text = mac.read_text().replace("max_sessions: 4", "max_sessions: 3")
-    text = text[:text.index('  - code: "64484"')]          # drop the 64484 rule
+    text = text[: text.index('  - code: "64484"')]  # drop the 64484 rule
     mac.write_text(text)
     assert export(data_dir, tmp_path / "new", "--since", str(tmp_path / "old")) == 0
     changes = json.loads((tmp_path / "new" / "changes.json").read_text())

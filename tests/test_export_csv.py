@@ -1,4 +1,5 @@
 """rules.csv: one row per rule, spreadsheet-safe."""
+
 import csv
 import io
 
@@ -9,7 +10,7 @@ from export_helpers import doc, render
 
 def rows(files):
     raw = files["rules.csv"]
-    assert raw.startswith(b"\xef\xbb\xbf")              # UTF-8 byte-order mark: Excel reads the text as UTF-8
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark: Excel reads the text as UTF-8
     text = raw[3:].decode("utf-8")
     assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
     return list(csv.DictReader(io.StringIO(text, newline="")))
@@ -30,14 +31,14 @@ def test_structured_facts_are_flattened_predictably():
     assert row["imaging_accepted"] == "fluoroscopy; ct" and row["imaging_required"] == "true"
     assert row["diagnoses_covered"] == "M54.16; M47.812-M47.817"
     assert row["not_same_session"] == "64483 (same-region)"
-    assert row["source_links"].split("; ")[2] == "public code index file 12345"   # a source with a locator only
+    assert row["source_links"].split("; ")[2] == "public code index file 12345"  # a source with a locator only
     assert row["states"] == "TX; OK" and row["last_reviewed"] == "2026-01-10"
 
 
 def test_text_that_a_spreadsheet_would_run_as_a_formula_is_defused(data_dir):
     path = data_dir / "payers" / "fixture-commercial.yaml"
     data = yaml.safe_load(path.read_text())
-    data["rules"][0]["notes"] = "=HYPERLINK(\"https://example.org\")"
+    data["rules"][0]["notes"] = '=HYPERLINK("https://example.org")'
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     row = next(r for r in rows(render(data_dir)) if r["rule_id"] == "fixture-commercial/G3002")
     assert row["notes"].startswith("'=HYPERLINK")

@@ -1,4 +1,5 @@
 """The export files: envelope, slices, determinism and conformance to the published schema."""
+
 import json
 
 import pytest
@@ -18,8 +19,9 @@ def test_same_data_gives_byte_identical_files(files):
 
 
 def test_every_json_file_matches_the_published_self_contained_schema(files):
-    export_schema = Draft202012Validator(json.loads(files["schema/export.schema.json"]),
-                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+    export_schema = Draft202012Validator(
+        json.loads(files["schema/export.schema.json"]), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     changes_schema = Draft202012Validator(json.loads(files["schema/export-changes.schema.json"]))
     checked = 0
     for path, content in files.items():
@@ -34,7 +36,7 @@ def test_every_json_file_matches_the_published_self_contained_schema(files):
 def test_published_schema_rejects_a_broken_rule(files):
     validator = Draft202012Validator(json.loads(files["schema/export.schema.json"]))
     broken = doc(files, "all.json")
-    broken["rules"][0]["coverage"] = "covered"          # shorthand instead of the explicit object
+    broken["rules"][0]["coverage"] = "covered"  # shorthand instead of the explicit object
     del broken["rules"][1]["review"]["status"]
     assert len(list(validator.iter_errors(broken))) == 2
 
@@ -49,18 +51,25 @@ def test_envelope_contract(files):
     assert (mac["kind"], mac["jurisdiction"], mac["states"]) == ("medicare-mac", "JH", ["TX", "OK"])
     commercial = next(p for p in all_doc["payers"] if p["id"] == "fixture-commercial")
     assert commercial["jurisdiction"] is None
-    assert {"code": "G3002", "system": "HCPCS"}.items() <= next(c for c in all_doc["codes"] if c["code"] == "G3002").items()
+    assert {"code": "G3002", "system": "HCPCS"}.items() <= next(
+        c for c in all_doc["codes"] if c["code"] == "G3002"
+    ).items()
 
 
 def test_rules_are_explicit(files):
     rule = next(r for r in doc(files, "all.json")["rules"] if r["id"] == "fixture-mac/64483")
-    assert rule["coverage"] == {"status": "covered", "confidence": "verified-secondary"}   # weakest of L00001, A00001
+    assert rule["coverage"] == {"status": "covered", "confidence": "verified-secondary"}  # weakest of L00001, A00001
     assert rule["levels_per_session"] == {"max": 2, "source": "summary-1", "confidence": "conflicting"}
-    assert rule["frequency"]["confidence"] == "verified-secondary"                            # its source A00001
-    assert rule["repeat_criteria"]["confidence"] == "unverified"                              # authored
-    assert rule["units"] is None and rule["time_threshold"] is None                           # not recorded
-    assert rule["review"] == {"last_reviewed": "2026-01-10", "reviewed_by": "fixture-reviewer",
-                              "review_interval_days": 60, "next_review_due": "2026-03-11", "status": "current"}
+    assert rule["frequency"]["confidence"] == "verified-secondary"  # its source A00001
+    assert rule["repeat_criteria"]["confidence"] == "unverified"  # authored
+    assert rule["units"] is None and rule["time_threshold"] is None  # not recorded
+    assert rule["review"] == {
+        "last_reviewed": "2026-01-10",
+        "reviewed_by": "fixture-reviewer",
+        "review_interval_days": 60,
+        "next_review_due": "2026-03-11",
+        "status": "current",
+    }
     assert [s["id"] for s in rule["sources"]] == ["L00001", "A00001", "DL00001", "summary-1"]
     located = next(s for s in rule["sources"] if s["id"] == "DL00001")
     assert located["url"] is None and located["locator"] == "public code index file 12345"
@@ -69,12 +78,12 @@ def test_rules_are_explicit(files):
 
 def test_review_status_is_judged_on_the_stamp_date():
     day = 86400
-    soon = doc(render(environ={"SOURCE_DATE_EPOCH": str(1769904000 + 28 * day)}), "all.json")   # 2026-03-01
-    late = doc(render(environ={"SOURCE_DATE_EPOCH": str(1769904000 + 39 * day)}), "all.json")   # 2026-03-12
+    soon = doc(render(environ={"SOURCE_DATE_EPOCH": str(1769904000 + 28 * day)}), "all.json")  # 2026-03-01
+    late = doc(render(environ={"SOURCE_DATE_EPOCH": str(1769904000 + 39 * day)}), "all.json")  # 2026-03-12
     status = lambda d: {r["id"]: r["review"]["status"] for r in d["rules"]}  # noqa: E731
-    assert status(soon)["fixture-mac/64483"] == "due-soon"     # 60-day interval: due 2026-03-11
+    assert status(soon)["fixture-mac/64483"] == "due-soon"  # 60-day interval: due 2026-03-11
     assert status(late)["fixture-mac/64483"] == "overdue"
-    assert status(late)["fixture-mac/64484"] == "current"      # 90 days: due 2026-04-10
+    assert status(late)["fixture-mac/64484"] == "current"  # 90 days: due 2026-04-10
     assert [r["digest"] for r in soon["rules"]] == [r["digest"] for r in late["rules"]]
 
 
@@ -106,7 +115,7 @@ def test_code_slice_is_the_reverse_index(files):
 
 def test_state_slice_has_the_mac_and_payers_listing_the_state(files):
     texas = doc(files, "states/TX.json")
-    assert [p["id"] for p in texas["payers"]] == ["fixture-commercial", "fixture-mac"]   # the plan lists TX
+    assert [p["id"] for p in texas["payers"]] == ["fixture-commercial", "fixture-mac"]  # the plan lists TX
     assert [p["id"] for p in doc(files, "states/PR.json")["payers"]] == []
     virginia = next(s for s in doc(files, "states/VA.json")["states"] if s["code"] == "VA")
     assert (virginia["jurisdiction"], virginia["jurisdictions"]) == ("JM", ["JM", "JL"])

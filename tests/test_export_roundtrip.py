@@ -1,4 +1,5 @@
 """Nothing lost: every authored value reaches the export, and an export reads back into the same model."""
+
 import json
 
 import pytest
@@ -9,8 +10,12 @@ from lcdkb.exports.reader import knowledge_base_from_export
 from lcdkb.exports.render import render_export
 from lcdkb.strict_yaml import parse_yaml
 
-RENAMED = {"interval_days": {"review_interval_days"}, "title": {"title", "policy_title"}, "sources": {"id"},
-           "source": {"source", "id"}}
+RENAMED = {
+    "interval_days": {"review_interval_days"},
+    "title": {"title", "policy_title"},
+    "sources": {"id"},
+    "source": {"source", "id"},
+}
 
 
 def pairs(value, key=None):
@@ -27,8 +32,7 @@ def pairs(value, key=None):
 
 def missing_values(authored: dict, exported: dict) -> list:
     have = set(pairs(exported))
-    return [(k, v) for k, v in pairs(authored)
-            if not any((name, v) in have for name in RENAMED.get(k, {k}))]
+    return [(k, v) for k, v in pairs(authored) if not any((name, v) in have for name in RENAMED.get(k, {k}))]
 
 
 def payer_files(root):
@@ -68,5 +72,6 @@ def test_reader_restores_rules_and_payers():
     original = fixture_kb()
     restored = knowledge_base_from_export(json.loads(render()["all.json"]))
     assert restored.rules == original.rules
-    assert {p: (x.name, x.states, x.sources) for p, x in restored.payers.items()} == \
-           {p: (x.name, x.states, x.sources) for p, x in original.payers.items()}
+    assert {p: (x.name, x.states, x.sources) for p, x in restored.payers.items()} == {
+        p: (x.name, x.states, x.sources) for p, x in original.payers.items()
+    }

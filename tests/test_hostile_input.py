@@ -4,6 +4,7 @@ and never touches an existing export or site.
 The corpus is tests/fixtures/invalid/ (one folder per case, each failing with its own check code) plus the
 loader traps in test_strict_yaml.py and the file-level cases below.
 """
+
 import os
 import resource
 import subprocess
@@ -48,10 +49,18 @@ def test_bad_data_never_changes_the_previous_export(case, data_dir, previous_exp
 
 def run_bounded(args, cwd, seconds=60, memory_mb=1024):
     """The CLI in a child process with a wall-clock timeout and an address-space limit."""
+
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
-    return subprocess.run([sys.executable, "-m", "lcdkb", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=seconds, preexec_fn=limit)
+
+    return subprocess.run(
+        [sys.executable, "-m", "lcdkb", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=seconds,
+        preexec_fn=limit,
+    )
 
 
 def test_a_100_mb_file_is_refused_without_reading_it(data_dir, tmp_path):
@@ -65,7 +74,8 @@ def test_a_100_mb_file_is_refused_without_reading_it(data_dir, tmp_path):
 
 def test_alias_bomb_in_a_data_file_is_bounded(data_dir, tmp_path):
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"] + [
-        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)
+    ]
     (data_dir / "payers" / "bomb.yaml").write_text("\n".join(lines) + "\n")
     result = run_bounded(["validate", "--data", str(data_dir)], tmp_path, seconds=30, memory_mb=512)
     assert result.returncode == 1 and "bomb.yaml:1:5: LCD003" in result.stdout
@@ -88,7 +98,6 @@ def test_a_symlink_out_of_the_data_folder_is_refused(data_dir, tmp_path, capsys)
 
 def test_python_tag_in_a_data_file_never_runs(data_dir, tmp_path, capsys):
     marker = tmp_path / "ran"
-    (data_dir / "payers" / "evil.yaml").write_text(
-        f"payer: !!python/object/apply:os.system ['touch {marker}']\n")
+    (data_dir / "payers" / "evil.yaml").write_text(f"payer: !!python/object/apply:os.system ['touch {marker}']\n")
     assert main(["validate", "--data", str(data_dir)]) == 1
     assert "evil.yaml:1:8: LCD003" in capsys.readouterr().out and not marker.exists()

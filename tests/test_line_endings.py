@@ -1,4 +1,5 @@
 """Data files saved with Windows (CRLF) or old Mac (CR) line endings read the same as LF files."""
+
 import pytest
 
 from lcdkb.cli import main

@@ -1,4 +1,5 @@
 """lcdkb lookup: a card per payer for one code; forgiving names and helpful errors."""
+
 import json
 
 from conftest import REPO, VALID
@@ -14,8 +15,19 @@ def lookup(capsys, *args):
 
 
 def test_state_gives_medicare_contractor_and_national_rules(capsys):
-    code, out, _ = lookup(capsys, "64493", "--state", "texas", "--setting", "hospital-outpatient",
-                          "--date", "2026-12-01", "--format", "json", *REAL)
+    code, out, _ = lookup(
+        capsys,
+        "64493",
+        "--state",
+        "texas",
+        "--setting",
+        "hospital-outpatient",
+        "--date",
+        "2026-12-01",
+        "--format",
+        "json",
+        *REAL,
+    )
     cards = json.loads(out)
     assert code == 0 and [c["payer_id"] for c in cards] == ["medicare-jh", "medicare-national"]
     national = cards[1]
@@ -24,7 +36,9 @@ def test_state_gives_medicare_contractor_and_national_rules(capsys):
 
 
 def test_payer_by_alias_text_card(capsys):
-    code, out, _ = lookup(capsys, "64483", "--payer", "Novitas JH", "--setting", "office", "--date", "2026-12-01", *REAL)
+    code, out, _ = lookup(
+        capsys, "64483", "--payer", "Novitas JH", "--setting", "office", "--date", "2026-12-01", *REAL
+    )
     assert code == 0
     assert "Novitas Solutions, Medicare Jurisdiction H (medicare-jh) - 64483" in out
     assert "Modifier:      50: when bilateral" in out and "Source:        L36920 (LCD, verified-primary)" in out
@@ -32,7 +46,9 @@ def test_payer_by_alias_text_card(capsys):
 
 
 def test_setting_filters_prior_auth(capsys):
-    _, out, _ = lookup(capsys, "64493", "--payer", "medicare-national", "--setting", "office", "--format", "json", *REAL)
+    _, out, _ = lookup(
+        capsys, "64493", "--payer", "medicare-national", "--setting", "office", "--format", "json", *REAL
+    )
     assert [e["requirement"] for e in json.loads(out)[0]["prior_auth"]] == ["not-required"]
 
 

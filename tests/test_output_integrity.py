@@ -1,5 +1,6 @@
 """Nothing lost, nothing half-written: output swaps survive a crash or SIGTERM, respect the umask, and a folder
 that cannot be read is an error rather than an empty data set."""
+
 import fcntl
 import os
 import signal
@@ -48,7 +49,7 @@ def test_a_swap_cut_between_its_renames_is_undone_by_the_next_run(previous, data
     before = snapshot(previous)
     os.replace(previous, tmp_path / ".api.old-dead")
     (tmp_path / ".api.new-dead").mkdir()
-    (tmp_path / ".api.new-dead" / "all.json").write_text("{")          # incomplete: no marker
+    (tmp_path / ".api.new-dead" / "all.json").write_text("{")  # incomplete: no marker
     (tmp_path / ".api.work-dead").mkdir()
     (data_dir / "payers" / "fixture-mac.yaml").write_text("payer: [broken\n")
     assert main(["export", "--data", str(data_dir), "--out", str(previous)]) == 1
@@ -86,8 +87,13 @@ def test_sigterm_during_a_build_leaves_the_previous_site_and_no_leftovers(tmp_pa
     (site / MARKER).write_text("made by lcdkb\n")
     (site / "index.html").write_text("<p>previous site</p>\n")
     before = snapshot(site)
-    child = subprocess.Popen([sys.executable, "-m", "lcdkb", "build", "--data", str(VALID), "--out", str(site)],
-                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "lcdkb", "build", "--data", str(VALID), "--out", str(site)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not any(p.name.startswith(".site.work-") for p in tmp_path.iterdir()):
         assert child.poll() is None and time.monotonic() < deadline, "the build never started writing"

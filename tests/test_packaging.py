@@ -1,5 +1,6 @@
 """The built wheel works anywhere: installed into a fresh venv and run from a folder outside the checkout, every
 subcommand and the Python API work on the dated data snapshot the wheel carries."""
+
 import json
 import subprocess
 import sys
@@ -11,15 +12,29 @@ import pytest
 
 from conftest import REPO
 
-SNAPSHOT_EPOCH = "1764806400"      # 2025-12-04: the build date becomes the snapshot's date
+SNAPSHOT_EPOCH = "1764806400"  # 2025-12-04: the build date becomes the snapshot's date
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                            "--disable-pip-version-check", "--wheel-dir", str(out), str(REPO)],
-                           capture_output=True, text=True, env={**_env(), "SOURCE_DATE_EPOCH": SNAPSHOT_EPOCH})
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--wheel-dir",
+            str(out),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        env={**_env(), "SOURCE_DATE_EPOCH": SNAPSHOT_EPOCH},
+    )
     assert built.returncode == 0, built.stderr
     [path] = out.glob("lcdkb-*.whl")
     return path
@@ -32,17 +47,27 @@ def installed(wheel, tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("venv") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     (site / "test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps",
-                              "--disable-pip-version-check", str(wheel)], capture_output=True, text=True)
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check", str(wheel)],
+        capture_output=True,
+        text=True,
+    )
     assert install.returncode == 0, install.stderr
     return venv
 
 
 def _env() -> dict:
     import os
+
     return {k: v for k, v in os.environ.items() if k not in ("LCDKB_DATA", "PYTHONPATH")}
 
 
@@ -52,10 +77,17 @@ def run(venv: Path, *args, cwd: Path):
 
 def test_the_wheel_carries_data_schemas_and_site_sources(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("lcdkb/_bundle/snapshot.json", "lcdkb/_bundle/lcd_data/catalog/codes.yaml",
-                   "lcdkb/_bundle/lcd_data/payers/medicare-jh.yaml", "lcdkb/_bundle/site/mkdocs.yml",
-                   "lcdkb/_bundle/site/docs/stylesheets/lcdkb.css", "lcdkb/schema/payer.schema.json",
-                   "lcdkb/claims/engine.py", "lcdkb/ama_phrases.txt", "lcdkb/py.typed"):
+    for needed in (
+        "lcdkb/_bundle/snapshot.json",
+        "lcdkb/_bundle/lcd_data/catalog/codes.yaml",
+        "lcdkb/_bundle/lcd_data/payers/medicare-jh.yaml",
+        "lcdkb/_bundle/site/mkdocs.yml",
+        "lcdkb/_bundle/site/docs/stylesheets/lcdkb.css",
+        "lcdkb/schema/payer.schema.json",
+        "lcdkb/claims/engine.py",
+        "lcdkb/ama_phrases.txt",
+        "lcdkb/py.typed",
+    ):
         assert needed in names, needed
     assert any(n.endswith("/licenses/LICENSE") for n in names)
     manifest = json.loads(zipfile.ZipFile(wheel).read("lcdkb/_bundle/snapshot.json"))
@@ -63,8 +95,12 @@ def test_the_wheel_carries_data_schemas_and_site_sources(wheel):
 
 
 def test_every_subcommand_works_outside_the_checkout(installed, tmp_path):
-    where = subprocess.run([str(installed / "bin" / "python"), "-c", "import lcdkb; print(lcdkb.__file__)"],
-                           capture_output=True, text=True, cwd=tmp_path)
+    where = subprocess.run(
+        [str(installed / "bin" / "python"), "-c", "import lcdkb; print(lcdkb.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert str(installed) in where.stdout
     version = run(installed, "--version", cwd=tmp_path)
     assert version.returncode == 0 and "bundled snapshot of 2025-12-04, sha256 " in version.stdout
@@ -90,10 +126,10 @@ def test_the_site_builds_from_the_bundled_sources(installed, tmp_path):
 
 
 def test_the_python_api_loads_the_bundled_snapshot(installed, tmp_path):
-    code = ("from lcdkb import api; kb = api.load(); "
-            "print(len(kb.payers), len(kb.rules_for_state('TX', '64483')))")
-    result = subprocess.run([str(installed / "bin" / "python"), "-c", code], capture_output=True, text=True,
-                            cwd=tmp_path, env=_env())
+    code = "from lcdkb import api; kb = api.load(); print(len(kb.payers), len(kb.rules_for_state('TX', '64483')))"
+    result = subprocess.run(
+        [str(installed / "bin" / "python"), "-c", code], capture_output=True, text=True, cwd=tmp_path, env=_env()
+    )
     assert result.returncode == 0, result.stderr
     payers, rules = map(int, result.stdout.split())
     assert payers >= 18 and rules >= 1
@@ -101,6 +137,7 @@ def test_the_python_api_loads_the_bundled_snapshot(installed, tmp_path):
 
 def test_review_mark_works_on_a_copy_outside_the_checkout(installed, tmp_path):
     import shutil
+
     data = tmp_path / "data"
     shutil.copytree(REPO / "lcd_data", data)
     marked = run(installed, "review", "mark", "aetna", "--by", "Pat Reviewer", "--data", str(data), cwd=tmp_path)

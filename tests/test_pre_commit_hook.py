@@ -1,6 +1,7 @@
 """The published pre-commit hook validates the whole data folder, so a staged catalogue edit that breaks
 another (unstaged, unchanged) file fails the commit. Run through `pre-commit try-repo` in a scratch repository,
 as another project would use it."""
+
 import shutil
 import subprocess
 import sys
@@ -15,8 +16,9 @@ GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "comm
 
 
 def pre_commit(*args, cwd: Path):
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")

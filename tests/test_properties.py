@@ -1,4 +1,5 @@
 """Property-based tests: whatever text or document arrives, the only outcomes are "valid" or reported problems."""
+
 import shutil
 import string
 
@@ -11,8 +12,13 @@ from lcdkb.strict_yaml import YamlError, parse_yaml
 from lcdkb.validate import validate
 
 # Derandomized so every CI run tries the same examples; raise max_examples locally to explore further.
-FAST = settings(max_examples=80, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 VALID_MAC = (VALID / "payers" / "fixture-mac.yaml").read_text(encoding="utf-8")
 YAMLISH = st.text(alphabet=string.printable + "éü—\u00a0&*!|>%@`", max_size=300)
 
@@ -31,19 +37,19 @@ def mutate(text: str, data) -> str:
     lines = text.splitlines(keepends=True)
     if kind == "delete":
         start = data.draw(st.integers(0, len(text) - 1))
-        return text[:start] + text[start + data.draw(st.integers(1, 40)):]
+        return text[:start] + text[start + data.draw(st.integers(1, 40)) :]
     if kind == "insert":
         at = data.draw(st.integers(0, len(text)))
         return text[:at] + data.draw(YAMLISH) + text[at:]
     if kind == "duplicate-line":
         i = data.draw(st.integers(0, len(lines) - 1))
-        return "".join(lines[:i + 1] + [lines[i]] + lines[i + 1:])
+        return "".join(lines[: i + 1] + [lines[i]] + lines[i + 1 :])
     if kind == "swap-lines":
         i, j = data.draw(st.integers(0, len(lines) - 1)), data.draw(st.integers(0, len(lines) - 1))
         lines[i], lines[j] = lines[j], lines[i]
         return "".join(lines)
     at = data.draw(st.integers(0, len(text) - 1))
-    return text[:at] + data.draw(st.characters(codec="utf-8")) + text[at + 1:]
+    return text[:at] + data.draw(st.characters(codec="utf-8")) + text[at + 1 :]
 
 
 @FAST
@@ -62,10 +68,16 @@ def test_mutated_payer_files_give_valid_or_located_problems(tmp_path_factory, da
 
 DOCUMENTS = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20) | st.sampled_from(["64483", "2026-01-01", "JH"]),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(["payer", "rules", "sources", "code", "review", "id", "kind", "policies", "facts", "x"]),
-        children, max_size=5),
-    max_leaves=25)
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["payer", "rules", "sources", "code", "review", "id", "kind", "policies", "facts", "x"]),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=25,
+)
 
 
 @FAST
@@ -82,6 +94,7 @@ def test_random_documents_as_payer_files_never_crash_the_validator(tmp_path_fact
 @given(st.data())
 def test_the_compiled_validator_agrees_with_jsonschema(data):
     from lcdkb.schemas import SCHEMA_FILES, fast_validator, validator
+
     try:
         document = parse_yaml(mutate(VALID_MAC, data)).data
     except YamlError:
@@ -92,13 +105,18 @@ def test_the_compiled_validator_agrees_with_jsonschema(data):
 
 
 def test_the_compiled_validator_agrees_on_every_fixture_file():
+    from conftest import INVALID, REPO
     from lcdkb.load import load_dataset
     from lcdkb.schemas import SCHEMA_FILES, fast_validator, validator
-    from conftest import INVALID, REPO
+
     roots = [VALID, REPO / "lcd_data"]
     files = [f for root in roots for f in load_dataset(root, []).files]
-    files += [f for case in INVALID.iterdir() for f in load_dataset(VALID, list(case.rglob("*.yaml"))).files
-              if f.path.is_relative_to(case)]
+    files += [
+        f
+        for case in INVALID.iterdir()
+        for f in load_dataset(VALID, list(case.rglob("*.yaml"))).files
+        if f.path.is_relative_to(case)
+    ]
     for data_file in files:
         fast = fast_validator(SCHEMA_FILES[data_file.kind])
         if fast is not None:

@@ -1,4 +1,5 @@
 """The repository's workflow and contribution files are valid and point at things that exist."""
+
 import yaml
 
 from conftest import REPO
@@ -19,7 +20,7 @@ def test_every_workflow_is_yaml_with_jobs_and_triggers():
     assert [f.name for f in files] == ["deploy-site.yml", "pull-request.yml", "reviews-due.yml"]
     for path in files:
         workflow = load(path.name)
-        assert workflow["jobs"] and (True in workflow or "on" in workflow), path.name   # YAML 1.1 reads 'on' as True
+        assert workflow["jobs"] and (True in workflow or "on" in workflow), path.name  # YAML 1.1 reads 'on' as True
 
 
 def test_pull_requests_validate_with_annotations_test_and_build():
@@ -54,6 +55,7 @@ def test_contribution_files_exist():
 
 def test_github_annotation_format(data_dir, capsys):
     from lcdkb.cli import main
+
     mac = data_dir / "payers" / "fixture-mac.yaml"
     mac.write_text(mac.read_text().replace("max_sessions: 4", "max_sessions: four"))
     assert main(["validate", "--data", str(data_dir), "--format", "github"]) == 1

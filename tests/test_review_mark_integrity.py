@@ -4,6 +4,7 @@ Every test compares bytes: apart from the review values, the file must come back
 any refusal or failure it must be untouched, with no temporary file left in its folder. The tests run as root
 in CI, where permission bits do not stop us, so permission cases are made with mode bits or by monkeypatching.
 """
+
 from __future__ import annotations
 
 import errno
@@ -29,7 +30,7 @@ TODAY = date(2026, 2, 1)
 ON = date(2026, 1, 20)
 
 # fixture-commercial with folded, literal, single- and double-quoted scalars around a quoted review.
-RICH = textwrap.dedent('''\
+RICH = textwrap.dedent("""\
     # yaml-language-server: $schema=../../schema/payer.schema.json
     payer:
       id: fixture-commercial
@@ -61,7 +62,7 @@ RICH = textwrap.dedent('''\
         review:
           last_reviewed: '2026-01-10'   # single-quoted on purpose
           reviewed_by: "fixture-reviewer"
-    ''')
+    """)
 OLD_REVIEW = [b"last_reviewed: '2026-01-10'", b'reviewed_by: "fixture-reviewer"']
 NEW_REVIEW = [b"last_reviewed: '2026-01-20'", b'reviewed_by: "Dana Reviewer"']
 
@@ -123,6 +124,7 @@ def untouched(commercial):
 
 # --- nothing lost ---
 
+
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
 @pytest.mark.parametrize("bom", [False, True], ids=["no-BOM", "BOM"])
 @pytest.mark.parametrize("final_newline", [True, False], ids=["final-newline", "no-final-newline"])
@@ -146,7 +148,7 @@ def test_cli_keeps_crlf_bom_and_no_final_newline_and_the_data_stays_valid(data_d
 def test_cli_keeps_old_mac_line_endings(data_dir, capsys):
     path = rich_file(data_dir, ending="\r")
     before = path.read_bytes()
-    cli(data_dir)       # the exit code is the validator's verdict on the whole file, not the mark's
+    cli(data_dir)  # the exit code is the validator's verdict on the whole file, not the mark's
     assert path.read_bytes() == expected_after(before)
     assert "marked 1 rule(s)" in capsys.readouterr().err
 
@@ -164,13 +166,14 @@ def test_owner_and_group_are_kept(commercial):
     mark(commercial)
     after = commercial.stat()
     assert (after.st_uid, after.st_gid) == (before.st_uid, before.st_gid)
-    assert after.st_ino != before.st_ino      # replaced, not rewritten in place
+    assert after.st_ino != before.st_ino  # replaced, not rewritten in place
 
 
 def test_an_owner_we_cannot_keep_is_refused(untouched, monkeypatch):
     owner = untouched.stat()
-    monkeypatch.setattr(os, "fstat", lambda handle: os.stat_result((0o100600, 1, 1, 1, owner.st_uid + 1,
-                                                                    owner.st_gid, 0, 0, 0, 0)))
+    monkeypatch.setattr(
+        os, "fstat", lambda handle: os.stat_result((0o100600, 1, 1, 1, owner.st_uid + 1, owner.st_gid, 0, 0, 0, 0))
+    )
     monkeypatch.setattr(os, "fchown", lambda *args: (_ for _ in ()).throw(PermissionError(errno.EPERM, "no")))
     with pytest.raises(ReviewError, match=f"belongs to {owner.st_uid}:{owner.st_gid}.*not changed"):
         mark(untouched)
@@ -188,29 +191,34 @@ def test_a_symbolic_link_inside_the_data_folder_stays_a_link(data_dir, commercia
 
 # --- refusals: one clear line, exit 2, nothing changed ---
 
-@pytest.mark.parametrize("name, words", [
-    ("", ["needs the reviewer's name"]),
-    ("   ", ["needs the reviewer's name"]),
-    ("x" * 101, ["101 characters", "limit is 100"]),
-    ("Dana\x00", ["U+0000"]),
-    ("Dana\tR", ["U+0009"]),
-    ("Dana\nR", ["U+000A"]),
-    ("Dana\r", ["U+000D"]),
-    ("\x1b[31mDana", ["U+001B"]),
-    ("Dana\x7f", ["U+007F"]),
-    ("Dana\x85", ["U+0085"]),
-    ("Dana\x9b", ["U+009B"]),
-    ("Dana\u2028R", ["U+2028 LINE SEPARATOR"]),
-    ("Dana\u2029R", ["U+2029 PARAGRAPH SEPARATOR"]),
-    ("Dana\u202eR", ["U+202E RIGHT-TO-LEFT OVERRIDE"]),
-    ("Dana\u202aR", ["U+202A"]),
-    ("Dana\u2066R", ["U+2066"]),
-    ("Dana\u2069R", ["U+2069"]),
-    ("Da\u200bna", ["U+200B ZERO WIDTH SPACE"]),
-    ("Da\u200fna", ["U+200F"]),
-    ("\ufeffDana", ["U+FEFF"]),
-    ("Dana\udcff", ["not valid text"]),
-], ids=lambda value: repr(value)[:20])
+
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("", ["needs the reviewer's name"]),
+        ("   ", ["needs the reviewer's name"]),
+        ("x" * 101, ["101 characters", "limit is 100"]),
+        ("Dana\x00", ["U+0000"]),
+        ("Dana\tR", ["U+0009"]),
+        ("Dana\nR", ["U+000A"]),
+        ("Dana\r", ["U+000D"]),
+        ("\x1b[31mDana", ["U+001B"]),
+        ("Dana\x7f", ["U+007F"]),
+        ("Dana\x85", ["U+0085"]),
+        ("Dana\x9b", ["U+009B"]),
+        ("Dana\u2028R", ["U+2028 LINE SEPARATOR"]),
+        ("Dana\u2029R", ["U+2029 PARAGRAPH SEPARATOR"]),
+        ("Dana\u202eR", ["U+202E RIGHT-TO-LEFT OVERRIDE"]),
+        ("Dana\u202aR", ["U+202A"]),
+        ("Dana\u2066R", ["U+2066"]),
+        ("Dana\u2069R", ["U+2069"]),
+        ("Da\u200bna", ["U+200B ZERO WIDTH SPACE"]),
+        ("Da\u200fna", ["U+200F"]),
+        ("\ufeffDana", ["U+FEFF"]),
+        ("Dana\udcff", ["not valid text"]),
+    ],
+    ids=lambda value: repr(value)[:20],
+)
 def test_invalid_reviewer_names_are_refused(untouched, capsys, name, words):
     assert cli(untouched.parent.parent, "fixture-commercial", name) == 2
     err = assert_one_error_line(capsys, *words)
@@ -247,16 +255,24 @@ def test_a_read_only_file_is_refused(untouched, capsys):
 
 def test_a_file_we_may_not_write_is_refused(untouched, capsys, monkeypatch):
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if Path(path) == untouched.resolve()
-                        and mode & os.W_OK else real_access(path, mode, **kw))
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda path, mode, **kw: (
+            False if Path(path) == untouched.resolve() and mode & os.W_OK else real_access(path, mode, **kw)
+        ),
+    )
     assert cli(untouched.parent.parent) == 2
     assert_one_error_line(capsys, "fixture-commercial.yaml", "no permission to write")
 
 
 def test_a_folder_we_may_not_write_in_is_refused(untouched, capsys, monkeypatch):
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if Path(path) == untouched.resolve().parent
-                        else real_access(path, mode, **kw))
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda path, mode, **kw: False if Path(path) == untouched.resolve().parent else real_access(path, mode, **kw),
+    )
     assert cli(untouched.parent.parent) == 2
     assert_one_error_line(capsys, "no permission to create files in", "payers")
 
@@ -292,11 +308,17 @@ def test_a_missing_file_is_a_clear_error(data_dir, capsys):
 
 def test_an_unreadable_file_is_a_clear_error(untouched, capsys, monkeypatch):
     untouched.chmod(0o200)
-    if os.access(untouched, os.R_OK):      # root reads anything: make the read fail as it would for a user
+    if os.access(untouched, os.R_OK):  # root reads anything: make the read fail as it would for a user
         real_read = pathlib.Path.read_bytes
-        monkeypatch.setattr(pathlib.Path, "read_bytes", lambda self: (_ for _ in ()).throw(
-            PermissionError(errno.EACCES, "Permission denied", str(self))) if self == untouched.resolve()
-            else real_read(self))
+        monkeypatch.setattr(
+            pathlib.Path,
+            "read_bytes",
+            lambda self: (
+                (_ for _ in ()).throw(PermissionError(errno.EACCES, "Permission denied", str(self)))
+                if self == untouched.resolve()
+                else real_read(self)
+            ),
+        )
     assert cli(untouched.parent.parent) == 2
     assert_one_error_line(capsys, "fixture-commercial.yaml: cannot read the file: permission denied")
     with pytest.raises(ReviewError, match="cannot read the file"):
@@ -311,8 +333,9 @@ def test_a_file_that_is_not_utf8_names_the_line_and_byte(data_dir, capsys, endin
     path.write_bytes(raw)
     offset = raw.index(b"\xff") + 1
     assert cli(data_dir) == 2
-    assert_one_error_line(capsys, "fixture-commercial.yaml:8:7: byte 0xFF", f"(byte {offset} of",
-                          "save the file as UTF-8")
+    assert_one_error_line(
+        capsys, "fixture-commercial.yaml:8:7: byte 0xFF", f"(byte {offset} of", "save the file as UTF-8"
+    )
     assert path.read_bytes() == raw
 
 
@@ -327,9 +350,11 @@ def test_a_broken_yaml_file_is_a_clear_error(data_dir, capsys):
 
 # --- failures while writing: the old file stays, no leftovers ---
 
+
 def _raising(error: BaseException):
     def fail(*args, **kwargs):
         raise error
+
     return fail
 
 
@@ -345,15 +370,19 @@ def test_a_full_disk_while_writing_leaves_the_file_untouched(untouched, capsys, 
 
     monkeypatch.setattr(os, "write", write_half_then_fill_up)
     assert cli(untouched.parent.parent) == 2
-    assert_one_error_line(capsys, "fixture-commercial.yaml: cannot write the file: the disk is full",
-                          "the file was not changed")
+    assert_one_error_line(
+        capsys, "fixture-commercial.yaml: cannot write the file: the disk is full", "the file was not changed"
+    )
     assert len(calls) == 2
 
 
-@pytest.mark.parametrize("error, words", [
-    (OSError(errno.ENOSPC, "No space left on device"), "the disk is full"),
-    (OSError(errno.EIO, "Input/output error"), "Input/output error"),
-])
+@pytest.mark.parametrize(
+    "error, words",
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), "the disk is full"),
+        (OSError(errno.EIO, "Input/output error"), "Input/output error"),
+    ],
+)
 def test_a_failing_fsync_leaves_the_file_untouched(untouched, monkeypatch, error, words):
     monkeypatch.setattr(os, "fsync", _raising(error))
     with pytest.raises(ReviewError, match=f"cannot write the file: {words}.*not changed"):
@@ -389,15 +418,18 @@ def test_a_file_changed_by_someone_else_meanwhile_is_not_overwritten(commercial,
 
 
 def test_an_unexpected_os_error_is_one_line_not_a_traceback(data_dir, capsys, monkeypatch):
-    monkeypatch.setattr(review_mark, "payer_file", _raising(OSError(errno.ELOOP, "Too many levels of symbolic links",
-                                                                    "payers/loop.yaml")))
+    monkeypatch.setattr(
+        review_mark,
+        "payer_file",
+        _raising(OSError(errno.ELOOP, "Too many levels of symbolic links", "payers/loop.yaml")),
+    )
     assert cli(data_dir) == 2
     assert_one_error_line(capsys, "payers/loop.yaml: Too many levels of symbolic links")
 
 
 # --- killed while writing ---
 
-SLOW_MARK = '''\
+SLOW_MARK = """\
 import os, sys, time
 from pathlib import Path
 
@@ -417,16 +449,33 @@ def slow_write(handle, data):
 os.write = slow_write
 from lcdkb.cli import main
 sys.exit(main(sys.argv[2:]))
-'''
+"""
 
 
 def _kill_half_way(tmp_path: Path, data_dir: Path, signum: int) -> tuple[int, str, list[str]]:
     """Run ``lcdkb review mark`` in a child, send ``signum`` once half the new file is written."""
     script, ready = tmp_path / "slow_mark.py", tmp_path / "ready"
     script.write_text(SLOW_MARK)
-    child = subprocess.Popen([sys.executable, str(script), str(ready), "review", "mark", "fixture-commercial",
-                              "--by", "Dana", "--on", ON.isoformat(), "--data", str(data_dir)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            str(ready),
+            "review",
+            "mark",
+            "fixture-commercial",
+            "--by",
+            "Dana",
+            "--on",
+            ON.isoformat(),
+            "--data",
+            str(data_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         deadline = time.monotonic() + 30
         while not ready.exists():
@@ -447,7 +496,7 @@ def _kill_half_way(tmp_path: Path, data_dir: Path, signum: int) -> tuple[int, st
 def test_sigterm_half_way_leaves_the_old_file_and_no_temporary_file(tmp_path, data_dir, commercial):
     before, names = commercial.read_bytes(), listing(commercial.parent)
     returncode, err, during = _kill_half_way(tmp_path, data_dir, signal.SIGTERM)
-    assert any(name.endswith(".tmp") for name in during)          # it really was killed mid-write
+    assert any(name.endswith(".tmp") for name in during)  # it really was killed mid-write
     assert returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
     assert commercial.read_bytes() == before
     assert listing(commercial.parent) == names

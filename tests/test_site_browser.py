@@ -4,6 +4,7 @@ Builds the bundled data once, judged on a late date so overdue warnings show. Sc
 test-artifacts/. When chromium is missing the tests skip, unless LCDKB_REQUIRE_BROWSER=1 (set by
 scripts/test.sh, so CI fails instead of skipping).
 """
+
 import functools
 import http.server
 import os
@@ -18,7 +19,7 @@ from conftest import REPO
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = os.environ.get("LCDKB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO / "test-artifacts"
-LATE = "1811808000"   # 2027-06-01: rules checked in 2026 with a 90-day interval are overdue by then
+LATE = "1811808000"  # 2027-06-01: rules checked in 2026 with a 90-day interval are overdue by then
 
 if not CHROMIUM:
     if os.environ.get("LCDKB_REQUIRE_BROWSER") == "1":
@@ -53,9 +54,19 @@ def base_url(site):
 @pytest.fixture(scope="module")
 def browser():
     with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"])
+        launched = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-dev-shm-usage",
+            ],
+        )
         yield launched
         launched.close()
 
@@ -93,15 +104,18 @@ def search(page, base_url, query):
     return page.locator("li.md-search-result__item")
 
 
-@pytest.mark.parametrize("query, expected_path", [
-    ("64483", "/codes/64483/"),
-    ("G3002", "/codes/G3002/"),
-    ("M54.16", "/diagnoses/"),
-    ("L39242", "/payers/medicare-jf/"),
-    ("A58745", "/payers/medicare-j"),
-    ("Novitas", "/payers/medicare-j"),
-    ("Texas", "/states/tx/"),
-])
+@pytest.mark.parametrize(
+    "query, expected_path",
+    [
+        ("64483", "/codes/64483/"),
+        ("G3002", "/codes/G3002/"),
+        ("M54.16", "/diagnoses/"),
+        ("L39242", "/payers/medicare-jf/"),
+        ("A58745", "/payers/medicare-j"),
+        ("Novitas", "/payers/medicare-j"),
+        ("Texas", "/states/tx/"),
+    ],
+)
 def test_search_leads_to_the_right_page(page, base_url, query, expected_path):
     results = search(page, base_url, query)
     playwright_api.expect(results.first).to_be_visible(timeout=15_000)
@@ -134,7 +148,7 @@ def test_tables_sort_and_filter(page, base_url):
     header = table.locator("th", has_text="Jurisdiction")
     first = table.locator("tbody tr td:nth-child(2)").first
     header.click()
-    playwright_api.expect(first).to_have_text("J5")       # natural order: J5, J6, J8, J15, JE ...
+    playwright_api.expect(first).to_have_text("J5")  # natural order: J5, J6, J8, J15, JE ...
     header.click()
     playwright_api.expect(first).to_have_text("JN")
     page.locator("input.lcdkb-table-filter").first.fill("Noridian")

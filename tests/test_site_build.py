@@ -1,4 +1,5 @@
 """lcdkb build: one real mkdocs build --strict of the fixture data, and what happens when things go wrong."""
+
 import json
 
 import pytest
@@ -9,6 +10,7 @@ from lcdkb.cli import main
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     from conftest import VALID
+
     out = tmp_path_factory.mktemp("build") / "site"
     assert main(["build", "--data", str(VALID), "--out", str(out)]) == 0
     return out
@@ -48,8 +50,9 @@ def test_build_refuses_a_folder_it_did_not_make(data_dir, tmp_path, capsys):
 
 def test_the_default_relative_output_folder_gets_the_site(tmp_path, monkeypatch):
     from conftest import VALID
+
     monkeypatch.chdir(tmp_path)
-    assert main(["build", "--data", str(VALID)]) == 0          # default --out site, relative to here
+    assert main(["build", "--data", str(VALID)]) == 0  # default --out site, relative to here
     assert (tmp_path / "site" / "index.html").is_file()
     assert (tmp_path / "site" / "api" / "v1" / "all.json").is_file()
     assert (tmp_path / "site" / "reviews.ics").is_file()

@@ -8,6 +8,7 @@ sources, rules, facts and the catalogues), and the generated pages are rendered 
 - the search index sections with Material's own parser;
 - reviews.ics: every line at most 75 octets, no value starts a property, values unescape to what the data says.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,25 +36,107 @@ from lcdkb.site.rule_view import View
 from lcdkb.validate import validate
 
 # Derandomized like tests/test_properties.py, so every CI run tries the same examples.
-FAST = settings(max_examples=80, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow])      # each example renders every page
+FAST = settings(
+    max_examples=80, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)  # each example renders every page
 
-FRAGMENTS = ["<", ">", '"', "'", "&", "{", "}", "[", "]", "(", ")", "!", ":", "#", "|", "*", "_", "\\", "`", "~",
-             "\n", "\r", "\r\n", "\t", "    ", "javascript:", "JaVaScRiPt:", "jav&#x61;script:", "&#106;avascript:",
-             "java\tscript:", "---", "===", "1. ", "- ", "> ", "!!! danger \"x\"", "{: onfocus=alert(1) }",
-             "{ #x onclick=y }", "{: .x #y data-z=1 }", "</title><script>", "&lt;script&gt;", "<script>alert(1)</script>",
-             '<img src=x onerror="alert(1)">', "<svg/onload=alert(1)>", "[x](javascript:alert(1))", "![i](x.png)",
-             "<https://example.org>", "https://example.org", '" onmouseover="x', "&amp;", "&#123;", "&#x3C;", "\x00",
-             "\x02wzxhzdk:0\x03", "\x7f", "\x85", "\u2028", "\u00a0", "é", "Blue Cross", " "]
-HOSTILE = st.lists(st.sampled_from(FRAGMENTS) | st.text(alphabet="<>\"'&{}[]()!:#|*_\\`\n\r ab", max_size=4),
-                   min_size=1, max_size=10).map("".join)
+FRAGMENTS = [
+    "<",
+    ">",
+    '"',
+    "'",
+    "&",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "!",
+    ":",
+    "#",
+    "|",
+    "*",
+    "_",
+    "\\",
+    "`",
+    "~",
+    "\n",
+    "\r",
+    "\r\n",
+    "\t",
+    "    ",
+    "javascript:",
+    "JaVaScRiPt:",
+    "jav&#x61;script:",
+    "&#106;avascript:",
+    "java\tscript:",
+    "---",
+    "===",
+    "1. ",
+    "- ",
+    "> ",
+    '!!! danger "x"',
+    "{: onfocus=alert(1) }",
+    "{ #x onclick=y }",
+    "{: .x #y data-z=1 }",
+    "</title><script>",
+    "&lt;script&gt;",
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "<svg/onload=alert(1)>",
+    "[x](javascript:alert(1))",
+    "![i](x.png)",
+    "<https://example.org>",
+    "https://example.org",
+    '" onmouseover="x',
+    "&amp;",
+    "&#123;",
+    "&#x3C;",
+    "\x00",
+    "\x02wzxhzdk:0\x03",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\u00a0",
+    "é",
+    "Blue Cross",
+    " ",
+]
+HOSTILE = st.lists(
+    st.sampled_from(FRAGMENTS) | st.text(alphabet="<>\"'&{}[]()!:#|*_\\`\n\r ab", max_size=4), min_size=1, max_size=10
+).map("".join)
 BENIGN = ["Benign words one", "Benign words two", "Benign words three"]
 URL_BASE = "https://example.org/"
 TEXT_FACT_KEYS = ("note", "notes", "program", "summary", "items")
-FORBIDDEN_TAGS = {"script", "iframe", "frame", "frameset", "img", "svg", "math", "object", "embed", "style", "link",
-                  "meta", "base", "form", "button", "textarea", "select", "video", "audio", "source", "template",
-                  "title", "#comment", "#decl", "#pi"}
-LATE = date(2026, 6, 1)     # rules are overdue by then, so the review warnings are rendered too
+FORBIDDEN_TAGS = {
+    "script",
+    "iframe",
+    "frame",
+    "frameset",
+    "img",
+    "svg",
+    "math",
+    "object",
+    "embed",
+    "style",
+    "link",
+    "meta",
+    "base",
+    "form",
+    "button",
+    "textarea",
+    "select",
+    "video",
+    "audio",
+    "source",
+    "template",
+    "title",
+    "#comment",
+    "#decl",
+    "#pi",
+}
+LATE = date(2026, 6, 1)  # rules are overdue by then, so the review warnings are rendered too
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +145,7 @@ def base_kb() -> KnowledgeBase:
 
 
 # ---------------------------------------------------------------- putting text into every field
+
 
 class Texts:
     """Hands out the given strings in turn, one per text field, so each field gets one and neighbours differ."""
@@ -79,15 +163,34 @@ def rewritten(kb: KnowledgeBase, next_text: Texts) -> KnowledgeBase:
     payers, sources = {}, {}
     for payer in kb.payers.values():
         sources[payer.id] = {s.id: _source(s, next_text) for s in payer.sources}
-        payers[payer.id] = replace(payer, name=next_text(), aliases=(next_text(), next_text()), notes=next_text(),
-                                   website=URL_BASE + next_text(), sources=tuple(sources[payer.id].values()))
-    rules = [replace(rule, policy_title=next_text(), reviewed_by=next_text(), facts=_facts(rule.facts, next_text),
-                     sources=tuple(sources[rule.payer_id][s.id] for s in rule.sources)) for rule in kb.rules]
-    return KnowledgeBase(codes={c: _code(e, next_text) for c, e in kb.codes.items()},
-                         states={s: {**e, "name": next_text()} for s, e in kb.states.items()},
-                         jurisdictions={j: _jurisdiction(e, next_text) for j, e in kb.jurisdictions.items()},
-                         modifiers=kb.modifiers, catalogue_sources=kb.catalogue_sources, diagnoses=kb.diagnoses,
-                         payers=payers, rules=rules)
+        payers[payer.id] = replace(
+            payer,
+            name=next_text(),
+            aliases=(next_text(), next_text()),
+            notes=next_text(),
+            website=URL_BASE + next_text(),
+            sources=tuple(sources[payer.id].values()),
+        )
+    rules = [
+        replace(
+            rule,
+            policy_title=next_text(),
+            reviewed_by=next_text(),
+            facts=_facts(rule.facts, next_text),
+            sources=tuple(sources[rule.payer_id][s.id] for s in rule.sources),
+        )
+        for rule in kb.rules
+    ]
+    return KnowledgeBase(
+        codes={c: _code(e, next_text) for c, e in kb.codes.items()},
+        states={s: {**e, "name": next_text()} for s, e in kb.states.items()},
+        jurisdictions={j: _jurisdiction(e, next_text) for j, e in kb.jurisdictions.items()},
+        modifiers=kb.modifiers,
+        catalogue_sources=kb.catalogue_sources,
+        diagnoses=kb.diagnoses,
+        payers=payers,
+        rules=rules,
+    )
 
 
 def _source(source, next_text):
@@ -119,6 +222,7 @@ def pages_for(kb: KnowledgeBase, texts: list[str]) -> dict[str, str]:
 
 # ---------------------------------------------------------------- rendering as MkDocs does
 
+
 def markdown_renderer() -> markdown.Markdown:
     config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     names, configs = [], {}
@@ -134,7 +238,7 @@ RENDERER = markdown_renderer()
 
 
 def render(page: str) -> tuple[str, dict]:
-    body, meta = get_data(page)          # MkDocs' own front matter reader
+    body, meta = get_data(page)  # MkDocs' own front matter reader
     RENDERER.reset()
     return RENDERER.convert(body), meta
 
@@ -192,6 +296,7 @@ def assert_inert_html(found: Elements, benign: Elements, where: str) -> None:
 def assert_search_sections_inert(page_html: str, where: str) -> None:
     """Material's search plugin splits pages into sections; its result list shows their title and text as HTML."""
     from material.plugins.search.plugin import Parser
+
     parser = Parser()
     parser.feed(page_html)
     parser.close()
@@ -260,13 +365,14 @@ def assert_head_reads(meta: dict, title: str, description: str | None) -> None:
     source = theme_head_html(meta)
     assert Elements(source).pairs == HEAD_PAIRS, source
     parts = HeadParts(source)
-    assert parts.title.strip() == (one_line(title) + " - lcdkb" if one_line(title) else "lcdkb")   # empty: site name
+    assert parts.title.strip() == (one_line(title) + " - lcdkb" if one_line(title) else "lcdkb")  # empty: site name
     assert parts.topic.strip() == one_line(title)
     if description is not None:
         assert parts.description == one_line(description)
 
 
 # ---------------------------------------------------------------- the properties
+
 
 @pytest.fixture(scope="module")
 def benign_pages(base_kb):
@@ -288,23 +394,31 @@ def test_hostile_text_never_becomes_markup(base_kb, benign_pages, texts):
         page_html, meta = render(pages[f"payers/{payer.id}.md"])
         shown = Elements(page_html).text
         for value in (payer.name, payer.notes, *payer.aliases):
-            assert one_line(value) in shown                       # what the data says, as written
+            assert one_line(value) in shown  # what the data says, as written
         assert_head_reads(meta, payer.name, f"{payer.name}: coverage rules for interventional pain codes")
 
 
-@pytest.mark.parametrize("name", ["Blue Cross & Blue Shield <test>", "</title><script>alert(1)</script>",
-                                  '"><svg onload=alert(1) x="', "&lt;/title&gt;&lt;script&gt;", "a\r\nb\x00c"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Blue Cross & Blue Shield <test>",
+        "</title><script>alert(1)</script>",
+        '"><svg onload=alert(1) x="',
+        "&lt;/title&gt;&lt;script&gt;",
+        "a\r\nb\x00c",
+    ],
+)
 def test_titles_and_descriptions_read_as_written_in_the_theme(base_kb, name):
     view = View(rewritten(base_kb, Texts([name])), LATE)
     payer = next(iter(view.kb.payers.values()))
     page_html, meta = render(payer_page(view, payer))
     assert_head_reads(meta, name, f"{name}: coverage rules for interventional pain codes")
-    assert Elements(page_html).text.startswith(one_line(name) + "¶")      # the h1 and its permalink
+    assert Elements(page_html).text.startswith(one_line(name) + "¶")  # the h1 and its permalink
 
 
 # ---------------------------------------------------------------- reviews.ics
 
-CALENDAR_TEXT = HOSTILE | st.text(max_size=40)      # any characters, controls and line separators included
+CALENDAR_TEXT = HOSTILE | st.text(max_size=40)  # any characters, controls and line separators included
 
 
 def ics_unescape(value: str) -> str:
@@ -357,16 +471,28 @@ def test_calendar_escapes_cr_lf_and_controls(base_kb):
 
 # ---------------------------------------------------------------- the helpers' own promises
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " https://example.org", "http://x.org",
-                                 "data:text/html,x", "jav&#x61;script:alert(1)", "\thttps://example.org"])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " https://example.org",
+        "http://x.org",
+        "data:text/html,x",
+        "jav&#x61;script:alert(1)",
+        "\thttps://example.org",
+    ],
+)
 def test_external_links_are_https_or_not_links(url):
     assert external_link("open", url) == "open"
 
 
 def test_external_link_targets_cannot_break_out():
-    written = external_link("open", 'https://example.org/a b"c\'d(e)f<g>h\\i`j[k]l{m}n\nx?y=1&z=&#x3C;')
-    assert written == ("[open](https://example.org/a%20b%22c%27d%28e%29f%3Cg%3Eh%5Ci%60j%5Bk%5Dl%7Bm%7Dn%0Ax"
-                       "?y=1&amp;z=&amp;#x3C;)")           # the page shows "&" where the data has "&"
+    written = external_link("open", "https://example.org/a b\"c'd(e)f<g>h\\i`j[k]l{m}n\nx?y=1&z=&#x3C;")
+    assert written == (
+        "[open](https://example.org/a%20b%22c%27d%28e%29f%3Cg%3Eh%5Ci%60j%5Bk%5Dl%7Bm%7Dn%0Ax?y=1&amp;z=&amp;#x3C;)"
+    )  # the page shows "&" where the data has "&"
 
 
 def test_own_links_and_anchors_refuse_anything_else():
@@ -374,12 +500,22 @@ def test_own_links_and_anchors_refuse_anything_else():
         link("x", "javascript:alert(1)")
     with pytest.raises(ValueError):
         heading(2, "x", anchor="x onclick=y")
-    assert heading(3, text("A {: onclick=y }"), anchor="fixture-mac") == \
-        "### A &#123;: onclick&#61;y &#125; { #fixture-mac }\n"
+    assert (
+        heading(3, text("A {: onclick=y }"), anchor="fixture-mac")
+        == "### A &#123;: onclick&#61;y &#125; { #fixture-mac }\n"
+    )
 
 
 def test_table_script_never_writes_html():
     source = (REPO / "docs" / "javascripts" / "tables.js").read_text(encoding="utf-8")
-    script = re.sub(r"^\s*//.*$", "", source, flags=re.M)          # the code, without its comments
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "Function(", "setTimeout(\""):
+    script = re.sub(r"^\s*//.*$", "", source, flags=re.M)  # the code, without its comments
+    for sink in (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "Function(",
+        'setTimeout("',
+    ):
         assert sink not in script

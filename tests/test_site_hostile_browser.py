@@ -7,6 +7,7 @@ payloads, but the site must not depend on them: the site is built from a model o
 (schema and references), with only those text-safety findings set aside, so the site's own escaping is what is
 proven here (tests/test_text_safety_checks.py shows the validator refusing the same payloads).
 """
+
 import functools
 import http.server
 import os
@@ -27,13 +28,13 @@ if not CHROMIUM:
         raise RuntimeError("chromium is required for the browser tests (apt-get install -y chromium)")
     pytest.skip("no chromium installed (apt-get install -y chromium)", allow_module_level=True)
 
-TEXT_SAFETY_CHECKS = {"LCD040", "LCD042", "LCD045"}    # set aside to prove the site's own escaping
-WORD = "Sneakyword"          # in many payloads, so the search box finds them
-COVER = "position:fixed;inset:0;z-index:999;display:block"   # an element that would cover the whole page
+TEXT_SAFETY_CHECKS = {"LCD040", "LCD042", "LCD045"}  # set aside to prove the site's own escaping
+WORD = "Sneakyword"  # in many payloads, so the search box finds them
+COVER = "position:fixed;inset:0;z-index:999;display:block"  # an element that would cover the whole page
 
 
 def attr_focus(tag):
-    return f'{WORD} {tag} {{: tabindex=0 autofocus onfocus="window.PWN=\'{tag}\'" }}'
+    return f"{WORD} {tag} {{: tabindex=0 autofocus onfocus=\"window.PWN='{tag}'\" }}"
 
 
 def attr_hover(tag):
@@ -45,8 +46,10 @@ def meta_breakout(tag):
 
 
 def entity_tags(tag):
-    return (f"{WORD} &lt;/title&gt;&lt;script&gt;window.PWN='{tag}'&lt;/script&gt; "
-            f"&#60;img src=x onerror=\"window.PWN='{tag}'\"&#62;")
+    return (
+        f"{WORD} &lt;/title&gt;&lt;script&gt;window.PWN='{tag}'&lt;/script&gt; "
+        f"&#60;img src=x onerror=\"window.PWN='{tag}'\"&#62;"
+    )
 
 
 def js_links(tag):
@@ -64,7 +67,7 @@ def id_and_handler(tag):
 
 READABLE_NAME = 'Blue Cross & Blue Shield <3 "quoted" {braces} &lt;test&gt;'
 URLS = {
-    "quote": "https://example.org/\"onmouseover=\"window.PWN='url-quote'\"x=",
+    "quote": 'https://example.org/"onmouseover="window.PWN=\'url-quote\'"x=',
     "tag": "https://example.org/<svg/onload=window.PWN='url-tag'>",
     "paren": "https://example.org/)[click me](jav&#x61;script:window.PWN='url-paren'//",
     "title": "https://example.org/x\"onclick=window.PWN='url-title'",
@@ -74,12 +77,18 @@ URLS = {
 def hostile_payer(data: dict) -> None:
     """Payloads in every text field of the Medicare contractor file."""
     payer = data["payer"]
-    payer.update(name=meta_breakout("payer-name"), aliases=[attr_focus("alias"), entity_tags("alias-2")],
-                 notes=attr_hover("payer-notes"), website=URLS["quote"])
-    texts = {"L00001": dict(title=js_links("source-title"), note=attr_focus("source-note"), url=URLS["tag"]),
-             "A00001": dict(title=entity_tags("article-title"), version=id_and_handler("version"), url=URLS["paren"]),
-             "summary-1": dict(note=attr_hover("conflict-note"), url=URLS["title"]),
-             "DL00001": dict(title=meta_breakout("dl-title"), locator=js_links("locator"))}
+    payer.update(
+        name=meta_breakout("payer-name"),
+        aliases=[attr_focus("alias"), entity_tags("alias-2")],
+        notes=attr_hover("payer-notes"),
+        website=URLS["quote"],
+    )
+    texts = {
+        "L00001": dict(title=js_links("source-title"), note=attr_focus("source-note"), url=URLS["tag"]),
+        "A00001": dict(title=entity_tags("article-title"), version=id_and_handler("version"), url=URLS["paren"]),
+        "summary-1": dict(note=attr_hover("conflict-note"), url=URLS["title"]),
+        "DL00001": dict(title=meta_breakout("dl-title"), locator=js_links("locator")),
+    }
     for source in data["sources"]:
         source.update(texts[source["id"]])
     policy = data["policies"]["esi"]
@@ -96,14 +105,17 @@ def hostile_payer(data: dict) -> None:
 
 def hostile_catalogue(root) -> None:
     edit(root / "catalog" / "codes.yaml", lambda d: [c.update(label=short_hover(c["code"])) for c in d["codes"]])
-    edit(root / "catalog" / "states.yaml", lambda d: [s.update(name=meta_breakout(f"state-{s['code']}"))
-                                                     for s in d["states"]])
+    edit(
+        root / "catalog" / "states.yaml",
+        lambda d: [s.update(name=meta_breakout(f"state-{s['code']}")) for s in d["states"]],
+    )
 
     def jurisdictions(data):
         for entry in data["jurisdictions"]:
             entry["contractor"] = attr_focus(f"contractor-{entry['id']}")
             for exception in entry.get("exceptions", []):
                 exception["areas"] = [entity_tags("area")]
+
     edit(root / "catalog" / "jurisdictions.yaml", jurisdictions)
 
 
@@ -111,9 +123,10 @@ def edit(path, change) -> None:
     text = path.read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     change(data)
-    schema_line = text.splitlines()[0]     # the validator wants the schema comment kept on the first line
-    path.write_text(schema_line + "\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000),
-                    encoding="utf-8")
+    schema_line = text.splitlines()[0]  # the validator wants the schema comment kept on the first line
+    path.write_text(
+        schema_line + "\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -158,9 +171,19 @@ def base_url(site):
 @pytest.fixture(scope="module")
 def browser():
     with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"])
+        launched = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-dev-shm-usage",
+            ],
+        )
         yield launched
         launched.close()
 
@@ -213,9 +236,23 @@ def assert_inert(page) -> None:
     assert page.evaluate(FOREIGN) == []
 
 
-PAGES = ["/", "/codes/", "/codes/64483/", "/codes/62323/", "/codes/G3002/", "/payers/", "/payers/fixture-mac/",
-         "/payers/fixture-commercial/", "/states/", "/states/tx/", "/states/va/", "/review/", "/diagnoses/",
-         "/diagnoses/m54/", "/downloads/"]
+PAGES = [
+    "/",
+    "/codes/",
+    "/codes/64483/",
+    "/codes/62323/",
+    "/codes/G3002/",
+    "/payers/",
+    "/payers/fixture-mac/",
+    "/payers/fixture-commercial/",
+    "/states/",
+    "/states/tx/",
+    "/states/va/",
+    "/review/",
+    "/diagnoses/",
+    "/diagnoses/m54/",
+    "/downloads/",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -236,7 +273,7 @@ def test_no_payload_runs_in_search_results(page, base_url):
     results.first.hover()
     assert_inert(page)
     titles = page.locator(".md-search-result__article h1, .md-search-result__article h2").all_inner_texts()
-    assert any("onload=" in title for title in titles), titles       # the payload shows, as text
+    assert any("onload=" in title for title in titles), titles  # the payload shows, as text
 
 
 def test_payload_text_shows_as_written(page, base_url):
@@ -260,12 +297,14 @@ def test_sorting_and_filtering_tables_keeps_payloads_inert(page, base_url):
 HEADING_TEXT = "h => Array.from(h.childNodes).filter(n => n.nodeType === 3).map(n => n.nodeValue).join('')"
 
 
-@pytest.mark.parametrize("path, name", [("/payers/fixture-commercial/", READABLE_NAME),
-                                        ("/payers/fixture-mac/", meta_breakout("payer-name"))])
+@pytest.mark.parametrize(
+    "path, name",
+    [("/payers/fixture-commercial/", READABLE_NAME), ("/payers/fixture-mac/", meta_breakout("payer-name"))],
+)
 def test_names_read_as_the_data_says(page, base_url, path, name):
     page.goto(base_url + path)
-    assert page.title() == name + " - lcdkb"                           # the tab
-    assert page.locator("article h1").evaluate(HEADING_TEXT) == name    # the heading, without its permalink
+    assert page.title() == name + " - lcdkb"  # the tab
+    assert page.locator("article h1").evaluate(HEADING_TEXT) == name  # the heading, without its permalink
     playwright_api.expect(page.locator(".md-header__topic").last).to_have_text(name)
     description = page.locator('meta[name="description"]').get_attribute("content")
     assert description == name + ": coverage rules for interventional pain codes"

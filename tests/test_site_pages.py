@@ -1,4 +1,5 @@
 """The page generator on the fixture data: no MkDocs needed."""
+
 import dataclasses
 from datetime import date
 
@@ -21,24 +22,39 @@ def pages():
 
 
 def test_one_page_per_code_payer_and_state_plus_indexes(pages):
-    assert {"index.md", "codes/index.md", "payers/index.md", "states/index.md", "diagnoses/index.md", "review.md",
-            "downloads.md", "diagnoses/m54.md", "diagnoses/m47.md"} <= pages.keys()
-    assert {"codes/64483.md", "codes/G3002.md", "payers/fixture-mac.md", "payers/fixture-commercial.md",
-            "states/tx.md", "states/va.md"} <= pages.keys()
+    assert {
+        "index.md",
+        "codes/index.md",
+        "payers/index.md",
+        "states/index.md",
+        "diagnoses/index.md",
+        "review.md",
+        "downloads.md",
+        "diagnoses/m54.md",
+        "diagnoses/m47.md",
+    } <= pages.keys()
+    assert {
+        "codes/64483.md",
+        "codes/G3002.md",
+        "payers/fixture-mac.md",
+        "payers/fixture-commercial.md",
+        "states/tx.md",
+        "states/va.md",
+    } <= pages.keys()
 
 
 def test_code_page_compares_payers_and_details_each_rule(pages):
     page = pages["codes/62323.md"]
-    assert page.startswith("---\ntitle: \"62323: ") and "\n# 62323: " in page
-    assert "[L00001](https://example.org/lcd)" in page                        # policy IDs are links
+    assert page.startswith('---\ntitle: "62323: ') and "\n# 62323: " in page
+    assert "[L00001](https://example.org/lcd)" in page  # policy IDs are links
     assert "50: never" in page and "4 per rolling 12 months per spinal region" in page
-    assert "- [ ] Pain score before and after" in page                       # documentation checklist
+    assert "- [ ] Pain score before and after" in page  # documentation checklist
     assert "Edit this entry: `lcd_data/payers/fixture-mac.yaml` line" in page
-    assert "Conflicting sources" in page and "Two summaries disagree" in page   # summary-1 is conflicting
+    assert "Conflicting sources" in page and "Two summaries disagree" in page  # summary-1 is conflicting
 
 
 def test_unverified_facts_carry_a_visible_badge(pages):
-    assert 'lcdkb-unverified">unverified</span>' in pages["codes/64484.md"]   # its repeat criteria
+    assert 'lcdkb-unverified">unverified</span>' in pages["codes/64484.md"]  # its repeat criteria
 
 
 def test_overdue_rules_get_a_warning_only_when_overdue():
@@ -64,7 +80,10 @@ def test_identical_contractor_rules_are_grouped(data_dir):
     (data_dir / "payers" / "fixture-mac-l.yaml").write_text(twin)
     page = code_page(view_of(data_dir), "64483")
     assert page.count("### ") == 1
-    assert "Applies to: [Fixture MAC, Jurisdiction H]" in page and "Fixture MAC, Jurisdiction H](../payers/fixture-mac-l.md)" in page
+    assert (
+        "Applies to: [Fixture MAC, Jurisdiction H]" in page
+        and "Fixture MAC, Jurisdiction H](../payers/fixture-mac-l.md)" in page
+    )
 
 
 def test_state_page_names_the_contractor_and_the_exception(pages):
@@ -75,7 +94,7 @@ def test_state_page_names_the_contractor_and_the_exception(pages):
 
 def test_review_page_counts_statuses():
     page = all_pages(view_of(today=date(2026, 3, 12)))["review.md"]
-    assert "| <span class=\"lcdkb-badge lcdkb-overdue\">overdue</span> | 2 |" in page   # 64483 and G3002 (60 days)
+    assert '| <span class="lcdkb-badge lcdkb-overdue">overdue</span> | 2 |' in page  # 64483 and G3002 (60 days)
 
 
 def test_pages_are_deterministic():
@@ -85,14 +104,16 @@ def test_pages_are_deterministic():
 def test_state_page_shows_only_prior_auth_that_applies_in_that_state(data_dir):
     view = view_of(data_dir)
     from lcdkb.site.pages import state_page
+
     assert "Fixture program" in state_page(view, "TX")
-    assert "Fixture program" not in state_page(view, "OK")      # the requirement lists TX only
+    assert "Fixture program" not in state_page(view, "OK")  # the requirement lists TX only
 
 
 def test_review_calendar_has_one_event_per_payer_and_due_date():
     from lcdkb.site.calendar import review_calendar
+
     ics = review_calendar(view_of().kb, "2026-02-01T00:00:00Z").decode("utf-8")
     assert ics.startswith("BEGIN:VCALENDAR\r\n") and ics.endswith("END:VCALENDAR\r\n")
-    assert ics.count("BEGIN:VEVENT") == 3      # fixture-mac on 2026-03-11 and 2026-04-10, fixture-commercial
+    assert ics.count("BEGIN:VEVENT") == 3  # fixture-mac on 2026-03-11 and 2026-04-10, fixture-commercial
     assert "UID:fixture-mac-2026-03-11@lcdkb" in ics and "DTSTART;VALUE=DATE:20260311" in ics
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))

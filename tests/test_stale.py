@@ -1,4 +1,5 @@
 """lcdkb stale: statuses from last_reviewed + interval, urgency order, output formats and exit codes."""
+
 import json
 
 import pytest
@@ -18,11 +19,14 @@ def status_of(out, rule_id):
     return next(r["status"] for r in json.loads(out)["rules"] if r["rule_id"] == rule_id)
 
 
-@pytest.mark.parametrize("today, status, exit_code", [
-    ("2026-04-20", "overdue", 1),     # 100 days after the review
-    ("2026-03-31", "due-soon", 1),    # 80 days: due in 10; exit 1 because the 60-day rules are overdue by then
-    ("2026-01-20", "current", 0),     # 10 days
-])
+@pytest.mark.parametrize(
+    "today, status, exit_code",
+    [
+        ("2026-04-20", "overdue", 1),  # 100 days after the review
+        ("2026-03-31", "due-soon", 1),  # 80 days: due in 10; exit 1 because the 60-day rules are overdue by then
+        ("2026-01-20", "current", 0),  # 10 days
+    ],
+)
 def test_status_by_days_since_review(capsys, today, status, exit_code):
     code, out = stale(capsys, "--today", today, "--format", "json")
     assert status_of(out, "fixture-mac/64484") == status
@@ -34,8 +38,11 @@ def test_json_lists_every_rule_most_urgent_first(capsys):
     data = json.loads(out)
     assert data["as_of"] == "2026-04-20" and data["counts"] == {"current": 0, "due-soon": 0, "overdue": 4}
     first = data["rules"][0]
-    assert (first["rule_id"], first["days_until_due"], first["next_review_due"]) == \
-        ("fixture-commercial/G3002", -40, "2026-03-11")
+    assert (first["rule_id"], first["days_until_due"], first["next_review_due"]) == (
+        "fixture-commercial/G3002",
+        -40,
+        "2026-03-11",
+    )
     assert [r["days_until_due"] for r in data["rules"]] == sorted(r["days_until_due"] for r in data["rules"])
 
 
@@ -47,7 +54,7 @@ def test_text_groups_by_payer_and_reviewer(capsys):
 
 
 def test_fail_on_and_due_within(capsys):
-    assert stale(capsys, "--today", "2026-02-25", "--fail-on", "overdue")[0] == 0     # 60-day rules due in 14
+    assert stale(capsys, "--today", "2026-02-25", "--fail-on", "overdue")[0] == 0  # 60-day rules due in 14
     assert stale(capsys, "--today", "2026-02-25", "--fail-on", "due-soon")[0] == 1
     assert stale(capsys, "--today", "2026-02-25", "--fail-on", "due-soon", "--due-within", "7")[0] == 0
     assert stale(capsys, "--today", "2026-09-01", "--fail-on", "never")[0] == 0
@@ -70,7 +77,11 @@ def test_bad_arguments_are_usage_errors(capsys):
 def test_markdown_report_values_are_inert(data_dir, capsys):
     """A reviewer name or payer name cannot open a cell, a link, HTML, or @-mention a team in the issue body."""
     mac = data_dir / "payers" / "fixture-mac.yaml"
-    mac.write_text(mac.read_text().replace("reviewed_by: fixture-reviewer}", 'reviewed_by: "@org/team | [x](https://e.test) *bold* <3"}', 1))
+    mac.write_text(
+        mac.read_text().replace(
+            "reviewed_by: fixture-reviewer}", 'reviewed_by: "@org/team | [x](https://e.test) *bold* <3"}', 1
+        )
+    )
     assert main(["stale", "--data", str(data_dir), "--today", "2026-04-20", "--format", "markdown"]) == 1
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if "&#64;org" in line)
@@ -84,7 +95,7 @@ def test_markdown_capped_for_an_issue_body_keeps_whole_rows_and_says_what_is_lef
     assert main(args) == 1
     whole = capsys.readouterr().out
     assert main(args + ["--max-chars", str(len(whole))]) == 1
-    assert capsys.readouterr().out == whole                     # everything fits: unchanged
+    assert capsys.readouterr().out == whole  # everything fits: unchanged
     assert main(args + ["--max-chars", "1000", "--more-url", "https://example.org/review/"]) == 1
     capped = capsys.readouterr().out
     assert len(capped) <= 1000 < len(whole)
@@ -95,8 +106,15 @@ def test_markdown_capped_for_an_issue_body_keeps_whole_rows_and_says_what_is_lef
     assert "[full list](https://example.org/review/)_" in capped
 
 
-@pytest.mark.parametrize("extra", [["--max-chars", "10"], ["--format", "text", "--max-chars", "5000"],
-                                   ["--more-url", "javascript:alert(1)"], ["--more-url", "https://x.test/a b"]])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--max-chars", "10"],
+        ["--format", "text", "--max-chars", "5000"],
+        ["--more-url", "javascript:alert(1)"],
+        ["--more-url", "https://x.test/a b"],
+    ],
+)
 def test_bad_markdown_caps_are_usage_errors(capsys, extra):
     args = ["stale", "--data", str(VALID), "--today", "2026-04-20"]
     args += extra if "--format" in extra else ["--format", "markdown", *extra]

@@ -1,5 +1,6 @@
 """Terminal and line-report output: data or arguments with control, bidi or invisible characters can neither
 drive the terminal (escape sequences) nor forge a line of a report."""
+
 import pytest
 
 from conftest import VALID
@@ -7,8 +8,17 @@ from lcdkb.cli import main
 from lcdkb.problems import Problem
 from lcdkb.terminal import quoted, safe, safe_lines, unsafe_characters
 
-HOSTILE = ["\x1b[2J\x1b[31mred", "line\nfake: LCD000 error: forged", "cr\rover", "bidi\u202eevil", "zero\u200bwidth",
-           "nul\x00", "c1\x9b31m", "sep\u2028arator", "bom\ufeff"]
+HOSTILE = [
+    "\x1b[2J\x1b[31mred",
+    "line\nfake: LCD000 error: forged",
+    "cr\rover",
+    "bidi\u202eevil",
+    "zero\u200bwidth",
+    "nul\x00",
+    "c1\x9b31m",
+    "sep\u2028arator",
+    "bom\ufeff",
+]
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -52,4 +62,3 @@ def test_a_zero_width_character_in_a_key_is_refused_and_shown_as_an_escape(data_
     assert main(["validate", "--data", str(data_dir)]) == 1
     out = capsys.readouterr().out
     assert "fixture-mac.yaml:40:3: LCD010 error" in out and "hidden\\u200b" in out and "\u200b" not in out
-

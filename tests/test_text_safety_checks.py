@@ -1,12 +1,13 @@
 """The validator refuses markup and unsafe links however they are written, so hostile text is stopped before any
 output (the site escapes it anyway: tests/test_site_hostile*.py)."""
+
 import pytest
 
 from conftest import FIXTURE_TODAY
 from lcdkb.validate import validate
 
 PROSE = [
-    '"><svg onload="window.PWN=1" x="',                          # a tag that is never closed
+    '"><svg onload="window.PWN=1" x="',  # a tag that is never closed
     "&lt;/title&gt;&lt;script&gt;window.PWN=1&lt;/script&gt;",  # tags as character references
     "&#60;img src=x onerror=alert(1)&#62;",
     "[click me](jav&#x61;script:alert(1))",
@@ -18,17 +19,24 @@ PROSE = [
     "Text onmouseover = alert(1)",
 ]
 LINKS = [
-    "https://example.org/\"onmouseover=\"alert(1)",
+    'https://example.org/"onmouseover="alert(1)',
     "https://example.org/<svg/onload=alert(1)>",
     "https://example.org/a b",
     "https://example.org/`x`",
     "https:///no-host",
     "https://example.org/{x}",
 ]
-FINE_PROSE = ["Up to 4 sessions in 12 months (<5 levels); 50% relief & a \"quote\"", "2 < 3 and 3 > 2", "a < b",
-              "A plan (CMM-200): see section 4.1; the information below"]
-FINE_LINKS = ["https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid=39242&ver=12",
-              "https://example.org/a_(b)/c~d?x=1,2;y=%20#frag", "https://example.org:8443/"]
+FINE_PROSE = [
+    'Up to 4 sessions in 12 months (<5 levels); 50% relief & a "quote"',
+    "2 < 3 and 3 > 2",
+    "a < b",
+    "A plan (CMM-200): see section 4.1; the information below",
+]
+FINE_LINKS = [
+    "https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid=39242&ver=12",
+    "https://example.org/a_(b)/c~d?x=1,2;y=%20#frag",
+    "https://example.org:8443/",
+]
 
 
 def validate_with(data_dir, old: str, new: str):

@@ -5,6 +5,7 @@ constraints.txt. zizmor runs offline with its default persona and without a conf
 only be silenced by an inline `# zizmor: ignore[...]` comment next to the line it is about. actionlint also runs
 shellcheck on the `run:` scripts when shellcheck is on PATH.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,8 @@ ALLOWED_WRITES = {
 }
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s")
 PINNED_LINE = re.compile(
-    r"^\s*(?:-\s+)?uses: (?P<action>[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+)@(?P<sha>[0-9a-f]{40}) # v\d+\.\d+\.\d+\s*$")
+    r"^\s*(?:-\s+)?uses: (?P<action>[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+)@(?P<sha>[0-9a-f]{40}) # v\d+\.\d+\.\d+\s*$"
+)
 
 
 def tool(name: str) -> str:
@@ -58,14 +60,20 @@ def test_there_are_workflows_to_check():
 
 
 def test_actionlint_reports_nothing():
-    result = subprocess.run([tool("actionlint"), "-no-color", *map(str, FILES)], cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [tool("actionlint"), "-no-color", *map(str, FILES)], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
 
 
 def test_zizmor_reports_nothing_offline():
-    result = subprocess.run([tool("zizmor"), "--offline", "--no-config", "--no-progress", "--color", "never",
-                             str(WORKFLOWS)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", "--no-config", "--no-progress", "--color", "never", str(WORKFLOWS)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0 and "No findings to report" in result.stdout, result.stdout + result.stderr
 
 
@@ -93,8 +101,9 @@ def test_no_expression_is_expanded_inside_a_script():
     for name, job_id, job in jobs():
         for step in job.get("steps", []):
             script = step.get("run", "")
-            assert "${{" not in script, (f"{name}: job {job_id} expands an expression in a run: script; "
-                                         f"pass it through env: instead:\n{script}")
+            assert "${{" not in script, (
+                f"{name}: job {job_id} expands an expression in a run: script; pass it through env: instead:\n{script}"
+            )
 
 
 def test_permissions_are_least_privilege():
@@ -109,8 +118,12 @@ def test_permissions_are_least_privilege():
 
 
 def test_checkouts_never_keep_the_token():
-    checkouts = [(name, job_id, step) for name, job_id, job in jobs() for step in job.get("steps", [])
-                 if step.get("uses", "").startswith("actions/checkout@")]
+    checkouts = [
+        (name, job_id, step)
+        for name, job_id, job in jobs()
+        for step in job.get("steps", [])
+        if step.get("uses", "").startswith("actions/checkout@")
+    ]
     assert checkouts
     for name, job_id, step in checkouts:
         assert step.get("with", {}).get("persist-credentials") is False, f"{name}: job {job_id}"

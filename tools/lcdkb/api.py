@@ -8,6 +8,7 @@
 
 Every function returns model objects (``Payer``, ``Rule``, ``Source``) from :mod:`lcdkb.model`.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,8 +17,16 @@ from pathlib import Path
 from lcdkb.model import KnowledgeBase, Payer, Rule
 from lcdkb.problems import Problem, has_errors
 
-__all__ = ["DataError", "KnowledgeBase", "Payer", "Rule", "load", "load_export", "payers_requiring_prior_auth",
-           "prior_auth_in_effect"]
+__all__ = [
+    "DataError",
+    "KnowledgeBase",
+    "Payer",
+    "Rule",
+    "load",
+    "load_export",
+    "payers_requiring_prior_auth",
+    "prior_auth_in_effect",
+]
 
 
 class DataError(Exception):
@@ -54,8 +63,9 @@ def load_export(path: str | Path, max_bytes: int | None = None) -> KnowledgeBase
     return knowledge_base_from_export(read_export(path, MAX_EXPORT_BYTES if max_bytes is None else max_bytes))
 
 
-def prior_auth_in_effect(rule: Rule, on: date | None = None, setting: str | None = None,
-                         state: str | None = None) -> list[dict]:
+def prior_auth_in_effect(
+    rule: Rule, on: date | None = None, setting: str | None = None, state: str | None = None
+) -> list[dict]:
     """The rule's prior authorization entries that apply on a day, in a setting and state (None: any)."""
     from lcdkb.lookup import prior_auth_applies
 
@@ -63,12 +73,23 @@ def prior_auth_in_effect(rule: Rule, on: date | None = None, setting: str | None
     return [entry for entry in rule.facts.get("prior_auth", []) if prior_auth_applies(entry, day, setting, state)]
 
 
-def payers_requiring_prior_auth(kb: KnowledgeBase, code: str, on: date | None = None, setting: str | None = None,
-                                state: str | None = None, voluntary: bool = False) -> list[Payer]:
+def payers_requiring_prior_auth(
+    kb: KnowledgeBase,
+    code: str,
+    on: date | None = None,
+    setting: str | None = None,
+    state: str | None = None,
+    voluntary: bool = False,
+) -> list[Payer]:
     """Payers with a prior authorization requirement for ``code`` in effect (``voluntary=True`` adds WISeR-style
     voluntary programmes). With ``state``, only payers whose rules apply there."""
     wanted = {"required", "voluntary"} if voluntary else {"required"}
     rules = kb.rules_for_state(state, code) if state else kb.rules_for(code)
-    payer_ids = sorted({r.payer_id for r in rules
-                        if any(e["requirement"] in wanted for e in prior_auth_in_effect(r, on, setting, state))})
+    payer_ids = sorted(
+        {
+            r.payer_id
+            for r in rules
+            if any(e["requirement"] in wanted for e in prior_auth_in_effect(r, on, setting, state))
+        }
+    )
     return [kb.payers[p] for p in payer_ids]

@@ -6,13 +6,14 @@ package is built (setup.py calls it); at run time ``bundled_data_dir`` and ``bun
 
 Only the standard library is used here, so the build can load this file before lcdkb's dependencies exist.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BUNDLE = Path(__file__).resolve().parent / "_bundle"
@@ -21,9 +22,11 @@ _SKIPPED_PARTS = {"__pycache__", ".git"}
 
 
 def _files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*")
-                  if p.is_file() and not _SKIPPED_PARTS & set(p.relative_to(root).parts)
-                  and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not _SKIPPED_PARTS & set(p.relative_to(root).parts) and not p.name.startswith(".")
+    )
 
 
 def data_digest(root: Path) -> str:
@@ -59,14 +62,17 @@ def snapshot(data_dir: Path) -> dict:
             pass
     files = _files(data_dir)
     newest = max((p.stat().st_mtime for p in files), default=0.0)
-    return {"source": "folder", "date": datetime.fromtimestamp(newest, timezone.utc).date().isoformat(),
-            "digest": data_digest(data_dir)}
+    return {
+        "source": "folder",
+        "date": datetime.fromtimestamp(newest, UTC).date().isoformat(),
+        "digest": data_digest(data_dir),
+    }
 
 
 def snapshot_date(environ=os.environ) -> str:
     """The day a snapshot is taken: SOURCE_DATE_EPOCH when set (reproducible builds), else today (UTC)."""
     epoch = environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.date().isoformat()
 
 

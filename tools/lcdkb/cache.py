@@ -13,6 +13,7 @@ Safe by construction:
 - The folder is the user's own ($LCDKB_CACHE_DIR, else the platform's user cache folder from platformdirs:
   $XDG_CACHE_HOME/lcdkb or ~/.cache/lcdkb on Linux), made private (0700); files in a folder another user could write to are not trusted. LCDKB_CACHE_DIR=off disables it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,7 +44,7 @@ def cache_dir() -> Path | None:
         return None
     if configured:
         return Path(configured)
-    from platformdirs import user_cache_path      # the platform's own place (XDG on Linux, Library/Caches on macOS)
+    from platformdirs import user_cache_path  # the platform's own place (XDG on Linux, Library/Caches on macOS)
 
     return user_cache_path("lcdkb", appauthor=False)
 
@@ -78,7 +79,9 @@ def _folder(data_dir: Path) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
-    return folder / f"model-{hashlib.sha256(str(data_dir.resolve()).encode('utf-8', 'surrogateescape')).hexdigest()[:16]}"
+    return (
+        folder / f"model-{hashlib.sha256(str(data_dir.resolve()).encode('utf-8', 'surrogateescape')).hexdigest()[:16]}"
+    )
 
 
 def _shard_name(code: str | None) -> str:
@@ -114,7 +117,7 @@ def _read(path: Path, expected: str) -> KnowledgeBase | None:
         if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
             return None
         return from_plain(json.loads(payload))
-    except (OSError, ValueError, CodecError, RecursionError):   # damaged, truncated or foreign: rebuild
+    except (OSError, ValueError, CodecError, RecursionError):  # damaged, truncated or foreign: rebuild
         return None
 
 
@@ -142,14 +145,22 @@ def store(data_dir: Path, kb: KnowledgeBase, before: str | None) -> bool:
             _write(folder / _shard_name(code), before, kb.only_code(code))
         _write(folder / _shard_name(None), before, kb)
     except OSError:
-        return False           # a cache that cannot be written only costs speed
+        return False  # a cache that cannot be written only costs speed
     return True
 
 
 def _write(path: Path, stamp: str, kb: KnowledgeBase) -> None:
     payload = json.dumps(to_plain(kb), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    header = json.dumps({"format": FORMAT, "version": VERSION, "lcdkb": __version__, "fingerprint": stamp,
-                         "payload_sha256": hashlib.sha256(payload).hexdigest()}, sort_keys=True).encode("utf-8")
+    header = json.dumps(
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "lcdkb": __version__,
+            "fingerprint": stamp,
+            "payload_sha256": hashlib.sha256(payload).hexdigest(),
+        },
+        sort_keys=True,
+    ).encode("utf-8")
     handle, temporary = tempfile.mkstemp(prefix=".part-", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:

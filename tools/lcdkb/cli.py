@@ -1,4 +1,5 @@
 """The ``lcdkb`` command line. Exit codes: 0 clean, 1 problems found, 2 usage errors."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,6 @@ from pathlib import Path
 from lcdkb import __version__
 from lcdkb.paths import DATA_ENV, default_data_dir
 from lcdkb.terminal import safe, safe_lines
-
 
 _PLAIN_HTTPS = re.compile(r"https://[^\s\x00-\x1f\x7f<>()\[\]\"'`]+")
 
@@ -41,8 +41,7 @@ class _VersionAction(argparse.Action):
             if info["source"] == "bundled":
                 line += f"; data: bundled snapshot of {info['date']}, sha256 {info['digest'][:16]}"
             else:
-                line += (f"; data: {safe(data_dir)}, files last changed {info['date']}, "
-                         f"sha256 {info['digest'][:16]}")
+                line += f"; data: {safe(data_dir)}, files last changed {info['date']}, sha256 {info['digest'][:16]}"
         else:
             line += f"; no data folder at {safe(data_dir)}"
         print(line)
@@ -51,61 +50,105 @@ class _VersionAction(argparse.Action):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lcdkb", description="Payer coverage rules for interventional pain billing.")
-    parser.add_argument("--version", action=_VersionAction, nargs=0,
-                        help="show lcdkb's version and the data snapshot it reads (date and digest), then exit")
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        nargs=0,
+        help="show lcdkb's version and the data snapshot it reads (date and digest), then exit",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    validate = commands.add_parser("validate", help="check the data files (schema and named checks)",
-                                   description="Check the data files. Exit 0 when clean, 1 when any error, 2 on usage errors.")
-    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                          help="only report problems in these files (the whole data folder is still read for references)")
+    validate = commands.add_parser(
+        "validate",
+        help="check the data files (schema and named checks)",
+        description="Check the data files. Exit 0 when clean, 1 when any error, 2 on usage errors.",
+    )
+    validate.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="only report problems in these files (the whole data folder is still read for references)",
+    )
     _data_option(validate)
-    validate.add_argument("--format", choices=["text", "json", "github"], default="text",
-                          help="github: workflow commands, shown as inline annotations on pull requests")
+    validate.add_argument(
+        "--format",
+        choices=["text", "json", "github"],
+        default="text",
+        help="github: workflow commands, shown as inline annotations on pull requests",
+    )
     validate.add_argument("--list-checks", action="store_true", help="print every check with its code and meaning")
     validate.add_argument("--today", type=_date, help=argparse.SUPPRESS)
     validate.set_defaults(run=_run_validate)
 
-    export = commands.add_parser("export", help="write the JSON API, CSV and export schema to a folder",
-                                 description="Validate the data and write the public export (api/v1) to --out. "
-                                             "The folder is replaced only when everything was written.")
+    export = commands.add_parser(
+        "export",
+        help="write the JSON API, CSV and export schema to a folder",
+        description="Validate the data and write the public export (api/v1) to --out. "
+        "The folder is replaced only when everything was written.",
+    )
     _data_option(export)
     export.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (replaced as a whole)")
-    export.add_argument("--since", metavar="EXPORT|REV",
-                        help="baseline for changes.json: a previous all.json (or its folder) or a git revision")
+    export.add_argument(
+        "--since",
+        metavar="EXPORT|REV",
+        help="baseline for changes.json: a previous all.json (or its folder) or a git revision",
+    )
     export.set_defaults(run=_run_export)
 
-    build = commands.add_parser("build", help="validate, then build the site and its exports (site/ by default)",
-                                description="Validate the data, generate the site's pages, build them with MkDocs "
-                                            "(--strict) and write the exports into api/v1/. The output folder is "
-                                            "replaced only when everything built.")
+    build = commands.add_parser(
+        "build",
+        help="validate, then build the site and its exports (site/ by default)",
+        description="Validate the data, generate the site's pages, build them with MkDocs "
+        "(--strict) and write the exports into api/v1/. The output folder is "
+        "replaced only when everything built.",
+    )
     _data_option(build)
     build.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help="output folder (default: site)")
     build.set_defaults(run=_run_build)
 
-    stale = commands.add_parser("stale", help="list rules overdue or due soon for review (exit 1 when any is overdue)",
-                                description="Each rule's review status from last_reviewed + its review interval: "
-                                            "current, due-soon or overdue, most urgent first.")
+    stale = commands.add_parser(
+        "stale",
+        help="list rules overdue or due soon for review (exit 1 when any is overdue)",
+        description="Each rule's review status from last_reviewed + its review interval: "
+        "current, due-soon or overdue, most urgent first.",
+    )
     _data_option(stale)
     stale.add_argument("--today", type=_date, help="judge on this date (default: today)")
-    stale.add_argument("--due-within", type=int, default=14, metavar="DAYS",
-                       help="due-soon means due within this many days (default 14)")
+    stale.add_argument(
+        "--due-within",
+        type=int,
+        default=14,
+        metavar="DAYS",
+        help="due-soon means due within this many days (default 14)",
+    )
     stale.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     stale.add_argument("--all", action="store_true", help="also list current rules (text format)")
-    stale.add_argument("--max-chars", type=int, metavar="N",
-                       help="markdown only: at most N characters, whole rows, most urgent first (issue bodies)")
+    stale.add_argument(
+        "--max-chars",
+        type=int,
+        metavar="N",
+        help="markdown only: at most N characters, whole rows, most urgent first (issue bodies)",
+    )
     stale.add_argument("--more-url", metavar="URL", help="markdown only: https link to the full list, for --max-chars")
-    stale.add_argument("--fail-on", choices=["overdue", "due-soon", "never"], default="overdue",
-                       help="exit 1 when any rule is overdue (default), due soon or worse, or never")
+    stale.add_argument(
+        "--fail-on",
+        choices=["overdue", "due-soon", "never"],
+        default="overdue",
+        help="exit 1 when any rule is overdue (default), due soon or worse, or never",
+    )
     stale.set_defaults(run=_run_stale)
 
     review = commands.add_parser("review", help="record reviews in the data files")
     review_commands = review.add_subparsers(dest="review_command", metavar="ACTION")
     review_commands.required = True
-    mark = review_commands.add_parser("mark", help="set last_reviewed and reviewed_by on a payer's rules",
-                                      description="Record that rules were checked against their sources. Only the "
-                                                  "review values change; comments and layout are kept.")
+    mark = review_commands.add_parser(
+        "mark",
+        help="set last_reviewed and reviewed_by on a payer's rules",
+        description="Record that rules were checked against their sources. Only the "
+        "review values change; comments and layout are kept.",
+    )
     mark.add_argument("payer", metavar="PAYER", help="payer file (lcd_data/payers/x.yaml) or payer ID")
     mark.add_argument("--code", action="append", metavar="CODE", help="only this code's rule (repeatable)")
     mark.add_argument("--by", required=True, metavar="NAME", help="who reviewed")
@@ -113,51 +156,81 @@ def build_parser() -> argparse.ArgumentParser:
     _data_option(mark)
     mark.set_defaults(run=_run_review_mark)
 
-    diff = commands.add_parser("diff", help="rule changes between two git revisions, in words",
-                               description="Compare the rules at REV_A (default HEAD) with REV_B (default: the "
-                                           "working tree), field by field.")
+    diff = commands.add_parser(
+        "diff",
+        help="rule changes between two git revisions, in words",
+        description="Compare the rules at REV_A (default HEAD) with REV_B (default: the working tree), field by field.",
+    )
     diff.add_argument("rev_a", nargs="?", default="HEAD", metavar="REV_A")
     diff.add_argument("rev_b", nargs="?", metavar="REV_B")
     _data_option(diff)
     diff.add_argument("--format", choices=["text", "json"], default="text")
     diff.set_defaults(run=_run_diff)
 
-    lookup = commands.add_parser("lookup", help="what a payer needs for a code (prior auth, modifiers, units ...)",
-                                 description="A short card per payer for one code. --state gives Medicare's contractor "
-                                             "there plus the national rules; without --payer or --state, every payer.")
+    lookup = commands.add_parser(
+        "lookup",
+        help="what a payer needs for a code (prior auth, modifiers, units ...)",
+        description="A short card per payer for one code. --state gives Medicare's contractor "
+        "there plus the national rules; without --payer or --state, every payer.",
+    )
     lookup.add_argument("code", nargs="?", metavar="CODE")
     who = lookup.add_mutually_exclusive_group()
     who.add_argument("--payer", metavar="ID", help="payer ID, alias or name (medicare-jh, Novitas JH, Aetna)")
     who.add_argument("--state", metavar="XX", help="state code or name: Medicare's contractor for that state")
-    lookup.add_argument("--setting", choices=["office", "asc", "hospital-outpatient", "home"],
-                        help="show prior authorization for this setting")
+    lookup.add_argument(
+        "--setting",
+        choices=["office", "asc", "hospital-outpatient", "home"],
+        help="show prior authorization for this setting",
+    )
     lookup.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="date of service (default: today)")
     lookup.add_argument("--format", choices=["text", "json"], default="text")
     lookup.add_argument("--list-payers", action="store_true", help="list payer IDs and aliases")
     _data_option(lookup)
     lookup.set_defaults(run=_run_lookup)
 
-    check = commands.add_parser("check", help="pre-check claim lines against the payer's rules",
-                                description="Check one claim line from flags, or a CSV of claim lines (--claims). "
-                                            "Exit 2 when the input has a problem (each is reported with its line), "
-                                            "else 1 when any finding is an error.")
-    check.add_argument("--claims", type=Path, metavar="FILE.csv",
-                       help="UTF-8 CSV with columns claim_id, date_of_service, payer_id or state, place_of_service, "
-                            "code, modifiers, units, diagnoses, minutes, prior_auth ('-' reads standard input)")
-    check.add_argument("--max-claims-mib", type=int, default=512, metavar="MIB",
-                       help="refuse a claims file bigger than this (default 512)")
+    check = commands.add_parser(
+        "check",
+        help="pre-check claim lines against the payer's rules",
+        description="Check one claim line from flags, or a CSV of claim lines (--claims). "
+        "Exit 2 when the input has a problem (each is reported with its line), "
+        "else 1 when any finding is an error.",
+    )
+    check.add_argument(
+        "--claims",
+        type=Path,
+        metavar="FILE.csv",
+        help="UTF-8 CSV with columns claim_id, date_of_service, payer_id or state, place_of_service, "
+        "code, modifiers, units, diagnoses, minutes, prior_auth ('-' reads standard input)",
+    )
+    check.add_argument(
+        "--max-claims-mib",
+        type=int,
+        default=512,
+        metavar="MIB",
+        help="refuse a claims file bigger than this (default 512)",
+    )
     check.add_argument("--payer", metavar="ID")
     check.add_argument("--state", metavar="XX")
     check.add_argument("--code", action="append", metavar="CODE", help="a code on the claim (repeat for more lines)")
     check.add_argument("--dx", action="append", default=[], metavar="ICD10", help="a diagnosis (repeatable)")
-    check.add_argument("--modifier", action="append", default=[], metavar="MOD", help="a modifier (repeatable; applies to every --code)")
+    check.add_argument(
+        "--modifier",
+        action="append",
+        default=[],
+        metavar="MOD",
+        help="a modifier (repeatable; applies to every --code)",
+    )
     check.add_argument("--units", default="1", metavar="N")
     check.add_argument("--pos", metavar="NN", help="place of service (11 office, 22 outpatient hospital, 24 ASC)")
     check.add_argument("--date", metavar="YYYY-MM-DD", help="date of service (default: today)")
     check.add_argument("--minutes", metavar="N")
     check.add_argument("--prior-auth", choices=["yes", "no"], help="whether a prior authorization is on file")
-    check.add_argument("--format", choices=["text", "json", "jsonl"], default="text",
-                       help="jsonl: one JSON object a line per finding or input problem, then a summary")
+    check.add_argument(
+        "--format",
+        choices=["text", "json", "jsonl"],
+        default="text",
+        help="jsonl: one JSON object a line per finding or input problem, then a summary",
+    )
     _data_option(check)
     check.set_defaults(run=_run_check)
 
@@ -168,8 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _data_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, metavar="DIR",
-                        help=f"data folder (default: ${DATA_ENV}, else ./lcd_data, else the repository's lcd_data/)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help=f"data folder (default: ${DATA_ENV}, else ./lcd_data, else the repository's lcd_data/)",
+    )
 
 
 def _data_dir(args) -> Path:
@@ -226,8 +303,10 @@ def _load_model(args, cached: bool = False, show_warnings: bool = False, code: s
     if warnings and not show_warnings and not has_errors(result.problems):
         print(f"lcdkb: {warnings} warning(s) in the data; 'lcdkb validate' lists them", file=sys.stderr)
     if has_errors(result.problems):
-        print(summary(result.problems, result.files_checked) + "; nothing written. Run 'lcdkb validate' for details.",
-              file=sys.stderr)
+        print(
+            summary(result.problems, result.files_checked) + "; nothing written. Run 'lcdkb validate' for details.",
+            file=sys.stderr,
+        )
         return None
     kb = build_model(result)
     if cached:
@@ -289,8 +368,10 @@ def _run_build(args) -> int:
         return 1
     except OSError as exc:
         raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    print(f"built {pages} pages and the api/v1 exports into {args.out} "
-          f"({len(kb.payers)} payers, {len(kb.rules)} rules)", file=sys.stderr)
+    print(
+        f"built {pages} pages and the api/v1 exports into {args.out} ({len(kb.payers)} payers, {len(kb.rules)} rules)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -344,8 +425,11 @@ def _run_review_mark(args) -> int:
     result = validate(data_dir, [path])
     for problem in result.problems:
         print(problem.as_text(), file=sys.stderr)
-    print(f"marked {len(marked.codes)} rule(s) in {safe(display_path(path))} as reviewed on {on.isoformat()} "
-          f"by {quoted(marked.by)}", file=sys.stderr)
+    print(
+        f"marked {len(marked.codes)} rule(s) in {safe(display_path(path))} as reviewed on {on.isoformat()} "
+        f"by {quoted(marked.by)}",
+        file=sys.stderr,
+    )
     return 1 if has_errors(result.problems) else 0
 
 
@@ -440,6 +524,7 @@ def _run_check(args) -> int:
 
 def _shown(path: Path) -> str:
     from lcdkb.terminal import safe
+
     return safe(path)
 
 
@@ -458,8 +543,10 @@ def _open_claims(path: Path, max_bytes: int):
     info = os.fstat(handle.fileno())
     if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
         handle.close()
-        raise UsageError(f"cannot read {_shown(path)}: it is {info.st_size / 2**20:.1f} MiB, over the "
-                         f"{max_bytes // 2**20} MiB limit (--max-claims-mib raises it)")
+        raise UsageError(
+            f"cannot read {_shown(path)}: it is {info.st_size / 2**20:.1f} MiB, over the "
+            f"{max_bytes // 2**20} MiB limit (--max-claims-mib raises it)"
+        )
     return handle
 
 
@@ -468,10 +555,19 @@ def _claim_lines_from_flags(args, kb):
 
     lines = []
     for code in args.code:
-        values = {"claim_id": "claim", "date_of_service": args.date or date.today().isoformat(),
-                  "payer_id": args.payer, "state": args.state, "place_of_service": args.pos, "code": code,
-                  "modifiers": " ".join(args.modifier), "units": args.units, "diagnoses": " ".join(args.dx),
-                  "minutes": args.minutes, "prior_auth": args.prior_auth}
+        values = {
+            "claim_id": "claim",
+            "date_of_service": args.date or date.today().isoformat(),
+            "payer_id": args.payer,
+            "state": args.state,
+            "place_of_service": args.pos,
+            "code": code,
+            "modifiers": " ".join(args.modifier),
+            "units": args.units,
+            "diagnoses": " ".join(args.dx),
+            "minutes": args.minutes,
+            "prior_auth": args.prior_auth,
+        }
         try:
             lines.append(parse_line(values, modifiers=set(kb.modifiers)))
         except ValueError as exc:

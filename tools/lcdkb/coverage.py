@@ -1,4 +1,5 @@
 """The coverage table: for each payer and code, how many recorded facts are verified and how many are not."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ VERIFIED = ("verified-primary", "verified-secondary")
 @dataclass(frozen=True)
 class Cell:
     verified: int
-    unverified: int      # unverified or conflicting
+    unverified: int  # unverified or conflicting
     conflicting: int
 
     def __str__(self) -> str:
@@ -52,9 +53,14 @@ def render_text(kb: KnowledgeBase) -> str:
     lines = [head, "-" * len(head)]
     for payer_id, cells in rows:
         present = [c for c in cells if c]
-        lines.append(f"{payer_id:<{width}}  " + " ".join(f"{str(c) if c else '-':>6}" for c in cells)
-                     + f"   {len(present):>5} {sum(c.verified for c in present):>8} {sum(c.unverified for c in present):>10}")
+        lines.append(
+            f"{payer_id:<{width}}  "
+            + " ".join(f"{str(c) if c else '-':>6}" for c in cells)
+            + f"   {len(present):>5} {sum(c.verified for c in present):>8} {sum(c.unverified for c in present):>10}"
+        )
     lines.append("")
-    lines.append("Cells: verified/unverified fact counts ('!' = a conflicting fact, '-' = no rule). "
-                 "Verified = read in a primary or secondary source.")
+    lines.append(
+        "Cells: verified/unverified fact counts ('!' = a conflicting fact, '-' = no rule). "
+        "Verified = read in a primary or secondary source."
+    )
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ A rule is reviewed every ``review_interval_days`` (60-90) after ``last_reviewed`
 last ``DUE_SOON_DAYS`` before that date and *overdue* after it. Every output (exports, site, ``lcdkb stale``)
 judges freshness here, so they always agree.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta

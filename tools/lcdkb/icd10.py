@@ -1,4 +1,5 @@
 """ICD-10-CM code matching shared by the checks and the claim pre-check."""
+
 from __future__ import annotations
 
 

@@ -2,6 +2,7 @@
 
 Reading never raises for bad input: every failure becomes a ``Problem`` with a check code.
 """
+
 from __future__ import annotations
 
 import os
@@ -81,24 +82,39 @@ def read_file(path: Path, kind: str | None, root: Path) -> tuple[DataFile | None
     """Read and parse one data file. Returns (file, problems); file is None when nothing could be read."""
     display = display_path(path)
     if path.is_symlink() and not _is_inside(path, root):
-        return None, [_problem(display, "LCD006", "symbolic link points outside the data folder",
-                               "replace the link with a real file inside the data folder")]
+        return None, [
+            _problem(
+                display,
+                "LCD006",
+                "symbolic link points outside the data folder",
+                "replace the link with a real file inside the data folder",
+            )
+        ]
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return None, [_problem(display, "LCD006", f"cannot read the file: {exc.strerror}",
-                               "check the path and the file's permissions")]
+        return None, [
+            _problem(
+                display, "LCD006", f"cannot read the file: {exc.strerror}", "check the path and the file's permissions"
+            )
+        ]
     if not path.is_file():
         return None, [_problem(display, "LCD006", "not a regular file", "data files are plain .yaml files")]
     if size > MAX_FILE_BYTES:
-        return None, [_problem(display, "LCD005",
-                               f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
-                               "split the payer's rules or remove pasted material")]
+        return None, [
+            _problem(
+                display,
+                "LCD005",
+                f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                "split the payer's rules or remove pasted material",
+            )
+        ]
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [_problem(display, "LCD006", f"cannot read the file: {exc.strerror}",
-                               "check the file's permissions")]
+        return None, [
+            _problem(display, "LCD006", f"cannot read the file: {exc.strerror}", "check the file's permissions")
+        ]
     text, problem = _decode(raw, display)
     if problem:
         return None, [problem]
@@ -107,8 +123,14 @@ def read_file(path: Path, kind: str | None, root: Path) -> tuple[DataFile | None
     except YamlError as exc:
         return None, [_problem(display, exc.code, exc.message, exc.hint, exc.line, exc.column)]
     if not isinstance(doc.data, dict):
-        return None, [_problem(display, "LCD005", f"the top level is a {_kind_name(doc.data)}, not a mapping of fields",
-                               "a data file starts with fields such as 'payer:' or 'codes:'")]
+        return None, [
+            _problem(
+                display,
+                "LCD005",
+                f"the top level is a {_kind_name(doc.data)}, not a mapping of fields",
+                "a data file starts with fields such as 'payer:' or 'codes:'",
+            )
+        ]
     first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     return DataFile(path, display, kind or kind_from_content(doc), doc, first_line), []
 
@@ -120,8 +142,13 @@ def _kind_name(value) -> str:
 def _decode(raw: bytes, display: str) -> tuple[str, Problem | None]:
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        return "", _problem(display, "LCD004", "the file contains NUL bytes: it is binary or UTF-16, not UTF-8 text",
-                            "save the file as UTF-8 text", line)
+        return "", _problem(
+            display,
+            "LCD004",
+            "the file contains NUL bytes: it is binary or UTF-16, not UTF-8 text",
+            "save the file as UTF-8 text",
+            line,
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -129,9 +156,15 @@ def _decode(raw: bytes, display: str) -> tuple[str, Problem | None]:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
-        return "", _problem(display, "LCD004", f"byte 0x{raw[exc.start]:02X} is not valid UTF-8",
-                            "save the file as UTF-8 (often a character pasted from Word or a PDF)", line, column)
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        return "", _problem(
+            display,
+            "LCD004",
+            f"byte 0x{raw[exc.start]:02X} is not valid UTF-8",
+            "save the file as UTF-8 (often a character pasted from Word or a PDF)",
+            line,
+            column,
+        )
 
 
 def discover(root: Path) -> tuple[list[tuple[Path, str]], list[Problem]]:
@@ -142,24 +175,36 @@ def discover(root: Path) -> tuple[list[tuple[Path, str]], list[Problem]]:
     def unreadable(error: OSError) -> None:
         """A folder that cannot be listed is an error, never a silently empty folder (it would mean 0 payers)."""
         where = Path(error.filename) if error.filename else root
-        problems.append(_problem(display_path(where), "LCD006", f"cannot read the folder: {error.strerror or error}",
-                                 "check that the folder exists and that you may read it"))
+        problems.append(
+            _problem(
+                display_path(where),
+                "LCD006",
+                f"cannot read the folder: {error.strerror or error}",
+                "check that the folder exists and that you may read it",
+            )
+        )
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for d in dirnames:
             if (Path(dirpath) / d).is_symlink():
-                problems.append(_problem(display_path(Path(dirpath) / d), "LCD006",
-                                         "symbolic link to a folder is not followed",
-                                         "move the files into the data folder itself"))
+                problems.append(
+                    _problem(
+                        display_path(Path(dirpath) / d),
+                        "LCD006",
+                        "symbolic link to a folder is not followed",
+                        "move the files into the data folder itself",
+                    )
+                )
         for name in sorted(filenames):
             if name.startswith(".") or name.endswith(".md"):
                 continue
             path = Path(dirpath) / name
             kind = kind_for(path, root)
             if kind is None:
-                problems.append(_problem(display_path(path), "LCD006", "file has no place in the data layout",
-                                         _layout_hint(path)))
+                problems.append(
+                    _problem(display_path(path), "LCD006", "file has no place in the data layout", _layout_hint(path))
+                )
                 continue
             found.append((path, kind))
     return found, problems
@@ -168,8 +213,10 @@ def discover(root: Path) -> tuple[list[tuple[Path, str]], list[Problem]]:
 def _layout_hint(path: Path) -> str:
     if path.suffix == ".yml":
         return "rename it to end in .yaml"
-    return ("payer files go in payers/<payer id>.yaml; catalogues are catalog/codes.yaml, "
-            "catalog/jurisdictions.yaml, catalog/states.yaml and catalog/modifiers.yaml")
+    return (
+        "payer files go in payers/<payer id>.yaml; catalogues are catalog/codes.yaml, "
+        "catalog/jurisdictions.yaml, catalog/states.yaml and catalog/modifiers.yaml"
+    )
 
 
 def load_dataset(root: Path, extra_paths: list[Path] = ()) -> DataSet:

@@ -3,6 +3,7 @@
 Names are resolved forgivingly (payer IDs, aliases and names; state codes and names) and unknown ones get a
 clear error with close matches. Everything comes from the one model the site and exports use.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -12,6 +13,7 @@ from datetime import date
 from lcdkb import phrases
 from lcdkb.freshness import next_review_due, review_status
 from lcdkb.model import KnowledgeBase, Payer, Rule
+
 
 class LookupError(Exception):
     pass
@@ -58,8 +60,9 @@ def rules_for(kb: KnowledgeBase, code: str, payer: Payer | None = None, state: s
     """The rules that answer the question: one payer (Medicare contractors with the national rules), Medicare in a
     state, or every payer with a rule for the code."""
     if payer is not None:
-        payers = [payer] + ([p for p in kb.payers.values() if p.kind == "medicare-national"]
-                            if payer.kind == "medicare-mac" else [])
+        payers = [payer] + (
+            [p for p in kb.payers.values() if p.kind == "medicare-national"] if payer.kind == "medicare-mac" else []
+        )
     elif state is not None:
         payers = medicare_payers(kb, state)
     else:
@@ -82,24 +85,42 @@ def card(kb: KnowledgeBase, rule: Rule, today: date, setting: str | None = None,
     facts = rule.facts
     prior = [e for e in facts.get("prior_auth", []) if prior_auth_applies(e, today, setting, state)]
     return {
-        "rule_id": rule.id, "payer_id": rule.payer_id, "payer": kb.payers[rule.payer_id].name, "code": rule.code,
-        "label": kb.codes[rule.code]["label"], "policy": rule.policy_title,
-        "sources": [{"id": s.id, "type": s.type, "url": s.url, "effective_date": s.effective_date,
-                     "confidence": s.confidence} for s in rule.sources],
-        "coverage": facts.get("coverage"), "prior_auth": prior, "modifiers": facts.get("modifiers", []),
-        "units": facts.get("units"), "frequency": facts.get("frequency"),
-        "levels_per_session": facts.get("levels_per_session"), "regions_per_session": facts.get("regions_per_session"),
-        "imaging": facts.get("imaging"), "diagnoses": facts.get("diagnoses"),
-        "not_same_session": facts.get("not_same_session", []), "time_threshold": facts.get("time_threshold"),
-        "documentation": (facts.get("documentation") or {}).get("items", []), "notes": facts.get("notes"),
-        "confidence": rule.confidence, "last_reviewed": rule.last_reviewed,
+        "rule_id": rule.id,
+        "payer_id": rule.payer_id,
+        "payer": kb.payers[rule.payer_id].name,
+        "code": rule.code,
+        "label": kb.codes[rule.code]["label"],
+        "policy": rule.policy_title,
+        "sources": [
+            {"id": s.id, "type": s.type, "url": s.url, "effective_date": s.effective_date, "confidence": s.confidence}
+            for s in rule.sources
+        ],
+        "coverage": facts.get("coverage"),
+        "prior_auth": prior,
+        "modifiers": facts.get("modifiers", []),
+        "units": facts.get("units"),
+        "frequency": facts.get("frequency"),
+        "levels_per_session": facts.get("levels_per_session"),
+        "regions_per_session": facts.get("regions_per_session"),
+        "imaging": facts.get("imaging"),
+        "diagnoses": facts.get("diagnoses"),
+        "not_same_session": facts.get("not_same_session", []),
+        "time_threshold": facts.get("time_threshold"),
+        "documentation": (facts.get("documentation") or {}).get("items", []),
+        "notes": facts.get("notes"),
+        "confidence": rule.confidence,
+        "last_reviewed": rule.last_reviewed,
         "next_review_due": next_review_due(rule.last_reviewed, rule.review_interval_days),
         "review_status": review_status(rule.last_reviewed, rule.review_interval_days, today),
     }
 
 
 def _flag(fact) -> str:
-    return f" [{fact['confidence']}]" if isinstance(fact, dict) and fact.get("confidence") in ("unverified", "conflicting") else ""
+    return (
+        f" [{fact['confidence']}]"
+        if isinstance(fact, dict) and fact.get("confidence") in ("unverified", "conflicting")
+        else ""
+    )
 
 
 def render_text(cards: list[dict], setting: str | None) -> str:
@@ -120,10 +141,14 @@ def render_text(cards: list[dict], setting: str | None) -> str:
             lines.append(f"  {'Prior auth' + where + ':':<14} none recorded for this setting and date")
         for entry in c["modifiers"]:
             lines.append(f"  {'Modifier:':<14} {phrases.modifier(entry)}{_flag(entry)}")
-        singles = [("Units", "units", phrases.units), ("Frequency", "frequency", phrases.frequency),
-                   ("Levels", "levels_per_session", lambda f: phrases.count(f["max"], "level") + " per session"),
-                   ("Regions", "regions_per_session", lambda f: phrases.count(f["max"], "region") + " per session"),
-                   ("Imaging", "imaging", phrases.imaging), ("Time", "time_threshold", phrases.time_threshold)]
+        singles = [
+            ("Units", "units", phrases.units),
+            ("Frequency", "frequency", phrases.frequency),
+            ("Levels", "levels_per_session", lambda f: phrases.count(f["max"], "level") + " per session"),
+            ("Regions", "regions_per_session", lambda f: phrases.count(f["max"], "region") + " per session"),
+            ("Imaging", "imaging", phrases.imaging),
+            ("Time", "time_threshold", phrases.time_threshold),
+        ]
         for label, key, phrase in singles:
             if c[key]:
                 lines.append(f"  {label + ':':<14} {phrase(c[key])}{_flag(c[key])}")
@@ -136,9 +161,13 @@ def render_text(cards: list[dict], setting: str | None) -> str:
         if c["notes"]:
             lines.append(f"  {'Notes:':<14} {c['notes']}")
         for source in c["sources"]:
-            lines.append(f"  {'Source:':<14} {source['id']} ({source['type']}, {source['confidence']}) {source['url'] or ''}".rstrip())
-        lines.append(f"  Last checked {c['last_reviewed']}; next review due {c['next_review_due']} ({c['review_status']}); "
-                     f"confidence {c['confidence']}")
+            lines.append(
+                f"  {'Source:':<14} {source['id']} ({source['type']}, {source['confidence']}) {source['url'] or ''}".rstrip()
+            )
+        lines.append(
+            f"  Last checked {c['last_reviewed']}; next review due {c['next_review_due']} ({c['review_status']}); "
+            f"confidence {c['confidence']}"
+        )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 

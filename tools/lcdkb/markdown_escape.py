@@ -3,6 +3,7 @@ markdown``): every character that can start Markdown structure becomes a numeric
 value can neither open a table cell, a link or autolink, an image, HTML, a code span or maths, nor @-mention a
 person or team; control and invisible characters are shown as escapes. Hyphens, dots, commas and slashes stay
 readable: inside a line they start nothing."""
+
 from __future__ import annotations
 
 from lcdkb.terminal import safe

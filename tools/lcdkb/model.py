@@ -4,13 +4,14 @@ Built only from data that validated without errors. Authoring shorthand is resol
 a rule's policy facts are merged in (a fact on the rule replaces the policy's), source ids become
 ``Source`` objects, and a Medicare jurisdiction's states come from the jurisdiction catalogue.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:     # only for the annotation: reading a cached model must not import the validator
+if TYPE_CHECKING:  # only for the annotation: reading a cached model must not import the validator
     from lcdkb.validate import Validation
 
 CONFIDENCE_ORDER = ("conflicting", "unverified", "verified-secondary", "verified-primary")
@@ -56,8 +57,8 @@ class Rule:
     last_reviewed: str
     reviewed_by: str
     review_interval_days: int
-    file: str | None = field(default=None, compare=False)   # the YAML file and line the rule is written at,
-    line: int | None = field(default=None, compare=False)   # for "edit this entry" links (None from an export)
+    file: str | None = field(default=None, compare=False)  # the YAML file and line the rule is written at,
+    line: int | None = field(default=None, compare=False)  # for "edit this entry" links (None from an export)
 
     @property
     def id(self) -> str:
@@ -116,9 +117,13 @@ class KnowledgeBase:
         """Payers whose rules apply in ``state``: its Medicare jurisdiction(s), national Medicare, and
         commercial or Medicare Advantage payers that list the state or apply nationwide."""
         jurisdictions = self.jurisdictions_for_state(state)
-        return [p for p in self.payers.values()
-                if (p.jurisdiction in jurisdictions) or p.kind == "medicare-national"
-                or (p.kind in ("commercial", "medicare-advantage") and (not p.states or state in p.states))]
+        return [
+            p
+            for p in self.payers.values()
+            if (p.jurisdiction in jurisdictions)
+            or p.kind == "medicare-national"
+            or (p.kind in ("commercial", "medicare-advantage") and (not p.states or state in p.states))
+        ]
 
     def rules_for_state(self, state: str, code: str | None = None) -> list[Rule]:
         payer_ids = {p.id for p in self.payers_in_state(state)}
@@ -134,8 +139,9 @@ class KnowledgeBase:
     def jurisdictions_for_state(self, state: str) -> list[str]:
         """The state's jurisdiction first, then any that take part of it (Part B in northern Virginia: JL)."""
         main = self.jurisdiction_for_state(state)
-        partial = [j["id"] for j in self.jurisdictions.values()
-                   if any(e["state"] == state for e in j.get("exceptions", ()))]
+        partial = [
+            j["id"] for j in self.jurisdictions.values() if any(e["state"] == state for e in j.get("exceptions", ()))
+        ]
         return ([main] if main else []) + [j for j in partial if j != main]
 
 
@@ -155,8 +161,12 @@ def build_model(validation: Validation) -> KnowledgeBase:
         states={e["code"]: e for e in ctx.catalogues["states"].data["states"]},
         jurisdictions=dict(ctx.jurisdictions or {}),
         modifiers={e["code"]: e for e in ctx.catalogues["modifiers"].data["modifiers"]},
-        catalogue_sources={s["id"]: Source(**s) for kind in ("codes", "jurisdictions", "diagnoses")
-                           if kind in ctx.catalogues for s in ctx.catalogues[kind].data.get("sources", [])},
+        catalogue_sources={
+            s["id"]: Source(**s)
+            for kind in ("codes", "jurisdictions", "diagnoses")
+            if kind in ctx.catalogues
+            for s in ctx.catalogues[kind].data.get("sources", [])
+        },
         diagnoses=dict(ctx.diagnoses),
     )
     for data_file in sorted(ctx.payers, key=lambda f: f.data["payer"]["id"]):
@@ -167,8 +177,17 @@ def build_model(validation: Validation) -> KnowledgeBase:
         policies = data.get("policies", {})
         for index, rule in enumerate(data["rules"]):
             line, _ = data_file.doc.position(("rules", index))
-            kb.rules.append(_rule(payer.id, rule, policies, sources, data["review_interval_days"],
-                                  f"payers/{data_file.path.name}", line))
+            kb.rules.append(
+                _rule(
+                    payer.id,
+                    rule,
+                    policies,
+                    sources,
+                    data["review_interval_days"],
+                    f"payers/{data_file.path.name}",
+                    line,
+                )
+            )
     kb.rules.sort(key=lambda r: (r.payer_id, r.code))
     return kb
 
@@ -177,14 +196,24 @@ def _payer(data: dict, path: Path, kb: KnowledgeBase, sources: tuple[Source, ...
     entry = data["payer"]
     jurisdiction = entry.get("jurisdiction")
     states = kb.jurisdictions[jurisdiction]["states"] if jurisdiction else entry.get("states", [])
-    return Payer(id=entry["id"], name=entry["name"], kind=entry["kind"], jurisdiction=jurisdiction,
-                 states=tuple(states), path=path, aliases=tuple(entry.get("aliases", ())),
-                 website=entry.get("website"), notes=entry.get("notes"),
-                 review_interval_days=data["review_interval_days"], sources=sources)
+    return Payer(
+        id=entry["id"],
+        name=entry["name"],
+        kind=entry["kind"],
+        jurisdiction=jurisdiction,
+        states=tuple(states),
+        path=path,
+        aliases=tuple(entry.get("aliases", ())),
+        website=entry.get("website"),
+        notes=entry.get("notes"),
+        review_interval_days=data["review_interval_days"],
+        sources=sources,
+    )
 
 
-def _rule(payer_id: str, rule: dict, policies: dict, sources: dict[str, Source], default_interval: int,
-          file: str, line: int) -> Rule:
+def _rule(
+    payer_id: str, rule: dict, policies: dict, sources: dict[str, Source], default_interval: int, file: str, line: int
+) -> Rule:
     policy = policies.get(rule.get("policy"), {})
     facts = {k: v for k, v in policy.items() if k not in ("title", "sources")}
     facts.update({k: v for k, v in rule.items() if k not in ("code", "policy", "review", "sources")})
@@ -194,10 +223,19 @@ def _rule(payer_id: str, rule: dict, policies: dict, sources: dict[str, Source],
     fallback = min((sources[i].confidence for i in block_ids), key=CONFIDENCE_ORDER.index, default="unverified")
     facts = {name: _with_confidence(value, sources, fallback) for name, value in facts.items()}
     review = rule["review"]
-    return Rule(payer_id=payer_id, code=rule["code"], policy=rule.get("policy"), policy_title=policy.get("title"),
-                facts=facts, sources=tuple(sources[i] for i in source_ids),
-                last_reviewed=review["last_reviewed"], reviewed_by=review["reviewed_by"],
-                review_interval_days=review.get("interval_days", default_interval), file=file, line=line)
+    return Rule(
+        payer_id=payer_id,
+        code=rule["code"],
+        policy=rule.get("policy"),
+        policy_title=policy.get("title"),
+        facts=facts,
+        sources=tuple(sources[i] for i in source_ids),
+        last_reviewed=review["last_reviewed"],
+        reviewed_by=review["reviewed_by"],
+        review_interval_days=review.get("interval_days", default_interval),
+        file=file,
+        line=line,
+    )
 
 
 def _with_confidence(value, sources: dict[str, Source], fallback: str):

@@ -4,6 +4,7 @@ Used by the desk commands' cache. Plain data cannot run code when it is read (un
 ``from_plain`` refuses anything that is not the shape ``to_plain`` writes (``CodecError``), so a damaged or
 foreign file can never become a half-built model.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, fields
@@ -23,7 +24,10 @@ _SOURCE_REQUIRED = {"id", "type", "checked", "confidence"}
 
 def to_plain(kb: KnowledgeBase) -> dict:
     return {
-        "codes": kb.codes, "states": kb.states, "jurisdictions": kb.jurisdictions, "modifiers": kb.modifiers,
+        "codes": kb.codes,
+        "states": kb.states,
+        "jurisdictions": kb.jurisdictions,
+        "modifiers": kb.modifiers,
         "diagnoses": kb.diagnoses,
         "catalogue_sources": [asdict(s) for s in kb.catalogue_sources.values()],
         "payers": [_payer_plain(p) for p in kb.payers.values()],
@@ -38,8 +42,11 @@ def _payer_plain(payer: Payer) -> dict:
 def from_plain(document) -> KnowledgeBase:
     doc = _mapping(document, "document")
     kb = KnowledgeBase(
-        codes=_table(doc, "codes"), states=_table(doc, "states"), jurisdictions=_table(doc, "jurisdictions"),
-        modifiers=_table(doc, "modifiers"), diagnoses=_table(doc, "diagnoses"),
+        codes=_table(doc, "codes"),
+        states=_table(doc, "states"),
+        jurisdictions=_table(doc, "jurisdictions"),
+        modifiers=_table(doc, "modifiers"),
+        diagnoses=_table(doc, "diagnoses"),
         catalogue_sources={s.id: s for s in map(_source, _list(doc, "catalogue_sources"))},
     )
     for entry in _list(doc, "payers"):
@@ -80,7 +87,7 @@ def _text(entry: dict, key: str, optional: bool = False):
 
 def _source(entry) -> Source:
     entry = _mapping(entry, "source")
-    if not set(entry) <= _SOURCE_FIELDS or not _SOURCE_REQUIRED <= set(entry):
+    if not set(entry) <= _SOURCE_FIELDS or not set(entry) >= _SOURCE_REQUIRED:
         raise CodecError("a source has unexpected or missing fields")
     if not all(isinstance(v, _SCALARS) for v in entry.values()):
         raise CodecError("a source field is not a plain value")
@@ -106,19 +113,33 @@ def _whole(entry: dict, key: str, optional: bool = False):
 def _payer(entry) -> Payer:
     entry = _mapping(entry, "payer")
     path = _text(entry, "path", optional=True)
-    return Payer(id=_text(entry, "id"), name=_text(entry, "name"), kind=_text(entry, "kind"),
-                 jurisdiction=_text(entry, "jurisdiction", optional=True), states=_texts(entry, "states"),
-                 path=Path(path) if path is not None else None, aliases=_texts(entry, "aliases"),
-                 website=_text(entry, "website", optional=True), notes=_text(entry, "notes", optional=True),
-                 review_interval_days=_whole(entry, "review_interval_days"),
-                 sources=tuple(map(_source, _list(entry, "sources"))))
+    return Payer(
+        id=_text(entry, "id"),
+        name=_text(entry, "name"),
+        kind=_text(entry, "kind"),
+        jurisdiction=_text(entry, "jurisdiction", optional=True),
+        states=_texts(entry, "states"),
+        path=Path(path) if path is not None else None,
+        aliases=_texts(entry, "aliases"),
+        website=_text(entry, "website", optional=True),
+        notes=_text(entry, "notes", optional=True),
+        review_interval_days=_whole(entry, "review_interval_days"),
+        sources=tuple(map(_source, _list(entry, "sources"))),
+    )
 
 
 def _rule(entry) -> Rule:
     entry = _mapping(entry, "rule")
-    return Rule(payer_id=_text(entry, "payer_id"), code=_text(entry, "code"),
-                policy=_text(entry, "policy", optional=True), policy_title=_text(entry, "policy_title", optional=True),
-                facts=_mapping(entry.get("facts"), "facts"), sources=tuple(map(_source, _list(entry, "sources"))),
-                last_reviewed=_text(entry, "last_reviewed"), reviewed_by=_text(entry, "reviewed_by"),
-                review_interval_days=_whole(entry, "review_interval_days"),
-                file=_text(entry, "file", optional=True), line=_whole(entry, "line", optional=True))
+    return Rule(
+        payer_id=_text(entry, "payer_id"),
+        code=_text(entry, "code"),
+        policy=_text(entry, "policy", optional=True),
+        policy_title=_text(entry, "policy_title", optional=True),
+        facts=_mapping(entry.get("facts"), "facts"),
+        sources=tuple(map(_source, _list(entry, "sources"))),
+        last_reviewed=_text(entry, "last_reviewed"),
+        reviewed_by=_text(entry, "reviewed_by"),
+        review_interval_days=_whole(entry, "review_interval_days"),
+        file=_text(entry, "file", optional=True),
+        line=_whole(entry, "line", optional=True),
+    )

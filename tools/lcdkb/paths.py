@@ -4,6 +4,7 @@ Data: --data, then $LCDKB_DATA, then ./lcd_data, then the checkout's lcd_data/ (
 clone), then the snapshot bundled in the installed package. Schemas and site sources: the checkout's when lcdkb
 runs from one, else the package's own copies.
 """
+
 from __future__ import annotations
 
 import os

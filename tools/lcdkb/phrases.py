@@ -1,14 +1,32 @@
 """Rule facts as short plain-language phrases. The site wraps them in Markdown; the CLI prints them."""
+
 from __future__ import annotations
 
-SETTINGS = {"any": "any setting", "office": "office", "asc": "ASC", "hospital-outpatient": "hospital outpatient",
-            "home": "home"}
-COVERAGE = {"covered": "Covered when criteria are met", "not-covered": "Not covered",
-            "investigational": "Investigational / unproven", "no-specific-policy": "No specific policy"}
-COVERAGE_SHORT = {"covered": "Covered", "not-covered": "Not covered", "investigational": "Investigational",
-                  "no-specific-policy": "No policy"}
-PERIODS = {"rolling-12-months": "rolling 12 months", "rolling-6-months": "rolling 6 months",
-           "calendar-month": "calendar month", "calendar-year": "calendar year"}
+SETTINGS = {
+    "any": "any setting",
+    "office": "office",
+    "asc": "ASC",
+    "hospital-outpatient": "hospital outpatient",
+    "home": "home",
+}
+COVERAGE = {
+    "covered": "Covered when criteria are met",
+    "not-covered": "Not covered",
+    "investigational": "Investigational / unproven",
+    "no-specific-policy": "No specific policy",
+}
+COVERAGE_SHORT = {
+    "covered": "Covered",
+    "not-covered": "Not covered",
+    "investigational": "Investigational",
+    "no-specific-policy": "No policy",
+}
+PERIODS = {
+    "rolling-12-months": "rolling 12 months",
+    "rolling-6-months": "rolling 6 months",
+    "calendar-month": "calendar month",
+    "calendar-year": "calendar year",
+}
 GUIDANCE = {"ct": "CT", "mri": "MRI", "none": "no guidance", "fluoroscopy": "fluoroscopy", "ultrasound": "ultrasound"}
 GUIDANCE_SHORT = {"ct": "CT", "mri": "MRI", "none": "none", "fluoroscopy": "fluoro", "ultrasound": "US"}
 SESSION_SCOPE = {"same-session": "same session", "same-region": "same region, same session"}
@@ -62,8 +80,10 @@ def imaging(fact: dict, short: bool = False) -> str:
     if "required" in fact and not (short and fact.get("accepted")):
         parts.append("required" if fact["required"] else "not required")
     if fact.get("accepted"):
-        parts.append("/".join(names.get(g, g) for g in fact["accepted"])
-                     + ((" + contrast" if short else " with contrast") if fact.get("contrast_required") else ""))
+        parts.append(
+            "/".join(names.get(g, g) for g in fact["accepted"])
+            + ((" + contrast" if short else " with contrast") if fact.get("contrast_required") else "")
+        )
     if fact.get("not_covered"):
         parts.append("not covered: " + ", ".join(names.get(g, g) for g in fact["not_covered"]))
     return "; ".join(parts)

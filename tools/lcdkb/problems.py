@@ -1,4 +1,5 @@
 """The one shape every reported problem takes, and how problems are printed."""
+
 from __future__ import annotations
 
 import json
@@ -27,12 +28,16 @@ class Problem:
 
     def as_github(self) -> str:
         """A GitHub Actions workflow command: an annotation on the file and line in the pull request."""
+
         def escape(value: str, in_property: bool = False) -> str:
             value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
             return value.replace(":", "%3A").replace(",", "%2C") if in_property else value
+
         message = safe(self.message + (f" (hint: {self.hint})" if self.hint else ""))
-        return (f"::{self.severity} file={escape(safe(self.path), True)},line={self.line},col={self.column},"
-                f"title={escape(self.code, True)}::{escape(message)}")
+        return (
+            f"::{self.severity} file={escape(safe(self.path), True)},line={self.line},col={self.column},"
+            f"title={escape(self.code, True)}::{escape(message)}"
+        )
 
 
 def has_errors(problems: list[Problem]) -> bool:
@@ -49,5 +54,7 @@ def summary(problems: list[Problem], files_checked: int) -> str:
     if not problems:
         return f"OK: {files_checked} files checked, no problems"
     files = len({p.path for p in problems})
-    return (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
-            f"in {files} file{'s' * (files != 1)} ({files_checked} files checked)")
+    return (
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
+        f"in {files} file{'s' * (files != 1)} ({files_checked} files checked)"
+    )

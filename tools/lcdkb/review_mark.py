@@ -14,6 +14,7 @@ starts with a dot, so the validator ignores it).
 Every problem a user can fix (a bad name or code, a read-only, missing, unreadable or non-UTF-8 file, a full
 disk) is raised as ``ReviewError`` with one line naming the file, what went wrong and how to fix it.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -78,8 +79,14 @@ def payer_file(target: str, data_dir: Path) -> Path:
     raise ReviewError(f"no payer file or payer ID {quoted(target)}{hint}")
 
 
-def mark_reviewed(path: Path, by: str, on: date, codes: list[str] | None = None,
-                  today: date | None = None, data_dir: Path | None = None) -> Marked:
+def mark_reviewed(
+    path: Path,
+    by: str,
+    on: date,
+    codes: list[str] | None = None,
+    today: date | None = None,
+    data_dir: Path | None = None,
+) -> Marked:
     """Set last_reviewed/reviewed_by on the rules for ``codes`` (all rules when None) and write the file.
 
     ``data_dir`` is the data folder a symbolic link may point into (default: the folder above payers/).
@@ -101,21 +108,28 @@ def mark_reviewed(path: Path, by: str, on: date, codes: list[str] | None = None,
 
 # --- what the user asked for ---
 
+
 def checked_reviewer(by: str) -> str:
     """The reviewer's name without surrounding spaces; refuses names that could hide or forge text."""
     name = by.strip(" ")
     if not name:
         raise ReviewError("--by needs the reviewer's name")
     if len(name) > MAX_NAME_LENGTH:
-        raise ReviewError(f"the reviewer name is {len(name)} characters long; the limit is {MAX_NAME_LENGTH} "
-                          "(give a name or initials)")
+        raise ReviewError(
+            f"the reviewer name is {len(name)} characters long; the limit is {MAX_NAME_LENGTH} "
+            "(give a name or initials)"
+        )
     bad = unsafe_characters(name)
     if bad:
-        raise ReviewError(f"the reviewer name {quoted(name)} contains {', '.join(bad)}; "
-                          "type the name as plain text (no control, invisible or direction characters)")
+        raise ReviewError(
+            f"the reviewer name {quoted(name)} contains {', '.join(bad)}; "
+            "type the name as plain text (no control, invisible or direction characters)"
+        )
     if _NOT_TEXT.search(name):
-        raise ReviewError(f"the reviewer name {quoted(name.encode('utf-8', 'replace').decode('utf-8'))} is not "
-                          "valid text (check the terminal's character set is UTF-8)")
+        raise ReviewError(
+            f"the reviewer name {quoted(name.encode('utf-8', 'replace').decode('utf-8'))} is not "
+            "valid text (check the terminal's character set is UTF-8)"
+        )
     return name
 
 
@@ -126,12 +140,15 @@ def checked_codes(codes: list[str] | None) -> set[str] | None:
     wanted = {code.strip(" ").upper() for code in codes}
     for code in sorted(wanted):
         if not _CODE.match(code):
-            raise ReviewError(f"--code {quoted(code)} is not a code; give a CPT code such as 64483 or 0213T "
-                              "or a HCPCS code such as G3002")
+            raise ReviewError(
+                f"--code {quoted(code)} is not a code; give a CPT code such as 64483 or 0213T "
+                "or a HCPCS code such as G3002"
+            )
     return wanted
 
 
 # --- the file: checks, reading, decoding ---
+
 
 def _show(path: Path) -> str:
     return safe(display_path(Path(path)))
@@ -144,8 +161,10 @@ def _writable_target(path: Path, data_dir: Path) -> tuple[Path, os.stat_result]:
         raise ReviewError(f"{_show(path)} does not exist; check the path or give a payer ID")
     real = path.resolve()
     if path.is_symlink() and not real.is_relative_to(Path(data_dir).resolve()):
-        raise ReviewError(f"{_show(path)} is a symbolic link to {safe(real)}, outside the data folder; "
-                          "mark the file itself or replace the link with a real file")
+        raise ReviewError(
+            f"{_show(path)} is a symbolic link to {safe(real)}, outside the data folder; "
+            "mark the file itself or replace the link with a real file"
+        )
     try:
         status = os.stat(real)
     except OSError as exc:
@@ -159,15 +178,21 @@ def _writable_target(path: Path, data_dir: Path) -> tuple[Path, os.stat_result]:
 def _check_writable(path: Path, real: Path, status: os.stat_result) -> None:
     mode = stat.S_IMODE(status.st_mode)
     if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        raise ReviewError(f"{_show(path)} is read-only (mode {mode:04o}); make it writable first "
-                          f"(chmod u+w {_show(path)}) if you mean to change it")
+        raise ReviewError(
+            f"{_show(path)} is read-only (mode {mode:04o}); make it writable first "
+            f"(chmod u+w {_show(path)}) if you mean to change it"
+        )
     if not os.access(real, os.W_OK):
-        raise ReviewError(f"{_show(path)}: you have no permission to write the file; "
-                          "ask its owner or work in your own copy of the data")
+        raise ReviewError(
+            f"{_show(path)}: you have no permission to write the file; "
+            "ask its owner or work in your own copy of the data"
+        )
     if not os.access(real.parent, os.W_OK | os.X_OK):
-        raise ReviewError(f"{_show(path)}: you have no permission to create files in {safe(real.parent)} "
-                          "(the new content is written beside the file, then swapped in); "
-                          "check the folder's permissions")
+        raise ReviewError(
+            f"{_show(path)}: you have no permission to create files in {safe(real.parent)} "
+            "(the new content is written beside the file, then swapped in); "
+            "check the folder's permissions"
+        )
 
 
 def _read(path: Path, real: Path) -> bytes:
@@ -181,29 +206,35 @@ def _decode(path: Path, raw: bytes) -> tuple[bytes, str]:
     """(the byte order mark or b"", the text). Line endings are kept exactly as they are."""
     bom = BOM if raw.startswith(BOM) else b""
     try:
-        return bom, raw[len(bom):].decode("utf-8")
+        return bom, raw[len(bom) :].decode("utf-8")
     except UnicodeDecodeError as exc:
         offset = len(bom) + exc.start
         lines = _LINE_BREAK.split(raw[:offset])
         column = len(lines[-1].decode("utf-8", "replace")) + 1
-        raise ReviewError(f"{_show(path)}:{len(lines)}:{column}: byte 0x{raw[offset]:02X} (byte {offset + 1} of the "
-                          "file) is not valid UTF-8; save the file as UTF-8 text, then run again") from None
+        raise ReviewError(
+            f"{_show(path)}:{len(lines)}:{column}: byte 0x{raw[offset]:02X} (byte {offset + 1} of the "
+            "file) is not valid UTF-8; save the file as UTF-8 text, then run again"
+        ) from None
 
 
 def _parse(path: Path, text: str):
     try:
         return parse_yaml(text)
     except YamlError as exc:
-        raise ReviewError(f"{_show(path)}:{exc.line}:{exc.column}: {exc.message}; fix the file first "
-                          "('lcdkb validate' shows every problem)") from None
+        raise ReviewError(
+            f"{_show(path)}:{exc.line}:{exc.column}: {exc.message}; fix the file first "
+            "('lcdkb validate' shows every problem)"
+        ) from None
 
 
-_REASONS = {errno.ENOENT: "it does not exist; check the path",
-            errno.EACCES: "permission denied; check the file's and folder's permissions (ls -l)",
-            errno.EPERM: "the operation is not permitted; check the file's permissions and attributes",
-            errno.ENOSPC: "the disk is full; free some space and run again",
-            errno.EROFS: "the file system is read-only; work in a writable copy of the data",
-            errno.EISDIR: "it is a folder, not a payer file"}
+_REASONS = {
+    errno.ENOENT: "it does not exist; check the path",
+    errno.EACCES: "permission denied; check the file's and folder's permissions (ls -l)",
+    errno.EPERM: "the operation is not permitted; check the file's permissions and attributes",
+    errno.ENOSPC: "the disk is full; free some space and run again",
+    errno.EROFS: "the file system is read-only; work in a writable copy of the data",
+    errno.EISDIR: "it is a folder, not a payer file",
+}
 if hasattr(errno, "EDQUOT"):
     _REASONS[errno.EDQUOT] = "the disk quota is used up; free some space and run again"
 
@@ -213,6 +244,7 @@ def _reason(exc: OSError) -> str:
 
 
 # --- the edit ---
+
 
 def _review_edits(path: Path, document, wanted: set[str] | None, by: str, on: date):
     """The (start, end, new text) edits for each chosen rule's review values, and the codes they mark."""
@@ -227,8 +259,10 @@ def _review_edits(path: Path, document, wanted: set[str] | None, by: str, on: da
         last, who = _review_values(path, rule_node, code)
         if _scalar(last) > on.isoformat():
             raise ReviewError(f"rule {code} was already reviewed on {_scalar(last)}, after {on}")
-        edits += [(last.start_mark.index, last.end_mark.index, _in_style(on.isoformat(), last.style)),
-                  (who.start_mark.index, who.end_mark.index, _in_style(by, who.style))]
+        edits += [
+            (last.start_mark.index, last.end_mark.index, _in_style(on.isoformat(), last.style)),
+            (who.start_mark.index, who.end_mark.index, _in_style(by, who.style)),
+        ]
         marked.append(code)
     if wanted is not None and set(marked) != wanted:
         missing = sorted(wanted - set(marked))
@@ -263,8 +297,10 @@ def _in_style(value: str, style: str | None) -> str:
 
 
 def _plain_is_safe(value: str) -> bool:
-    return bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) or
-                (_PLAIN_NAME.match(value) and value.lower() not in _NOT_PLAIN))
+    return bool(
+        re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
+        or (_PLAIN_NAME.match(value) and value.lower() not in _NOT_PLAIN)
+    )
 
 
 def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
@@ -299,11 +335,13 @@ def _same_apart_from_reviews(old: dict, new: dict, codes: set[str], by: str, on:
         if rule["code"] in codes:
             rule["review"].update(last_reviewed=on.isoformat(), reviewed_by=by)
     if expected != new:
-        raise ReviewError("internal check failed: the edit would change more than the review values; "
-                          "nothing was written")
+        raise ReviewError(
+            "internal check failed: the edit would change more than the review values; nothing was written"
+        )
 
 
 # --- writing ---
+
 
 def _save(path: Path, real: Path, content: bytes, status: os.stat_result) -> None:
     try:
@@ -335,7 +373,7 @@ def _replace_atomically(real: Path, content: bytes, status: os.stat_result) -> N
 def _write_all(handle: int, content: bytes) -> None:
     view = memoryview(content)
     while view:
-        view = view[os.write(handle, view):]
+        view = view[os.write(handle, view) :]
 
 
 def _copy_owner_and_mode(handle: int, real: Path, status: os.stat_result) -> None:
@@ -345,17 +383,21 @@ def _copy_owner_and_mode(handle: int, real: Path, status: os.stat_result) -> Non
         try:
             os.fchown(handle, status.st_uid, status.st_gid)
         except PermissionError:
-            raise ReviewError(f"{_show(real)} belongs to {status.st_uid}:{status.st_gid} and the rewritten file "
-                              "would belong to you; run as its owner (or ask them to mark it); "
-                              "the file was not changed") from None
+            raise ReviewError(
+                f"{_show(real)} belongs to {status.st_uid}:{status.st_gid} and the rewritten file "
+                "would belong to you; run as its owner (or ask them to mark it); "
+                "the file was not changed"
+            ) from None
     os.fchmod(handle, stat.S_IMODE(status.st_mode))
 
 
 def _check_unchanged(real: Path, status: os.stat_result) -> None:
     now = os.stat(real)
     if (now.st_ino, now.st_size, now.st_mtime_ns) != (status.st_ino, status.st_size, status.st_mtime_ns):
-        raise ReviewError(f"{_show(real)} changed while it was being marked (saved in an editor?); "
-                          "the file was not changed by lcdkb, run again")
+        raise ReviewError(
+            f"{_show(real)} changed while it was being marked (saved in an editor?); "
+            "the file was not changed by lcdkb, run again"
+        )
 
 
 def _sync_folder(folder: Path) -> None:
@@ -378,8 +420,10 @@ def _signals_raise():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+
     def stop(signum, frame):
         raise Terminated(128 + signum)
+
     wanted = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
     previous = {s: signal.getsignal(s) for s in wanted if signal.getsignal(s) is signal.SIG_DFL}
     for signum in previous:

@@ -1,17 +1,18 @@
 """Layer 1: the JSON Schemas in schema/, compiled once and reused for every file."""
+
 from __future__ import annotations
 
 import difflib
 import json
-from functools import lru_cache
+from functools import cache
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
-try:                      # a compiled validator: the same verdicts, far faster (tests/test_properties.py)
+try:  # a compiled validator: the same verdicts, far faster (tests/test_properties.py)
     import jsonschema_rs
-except ImportError:       # pragma: no cover - platforms without a wheel fall back to jsonschema alone
+except ImportError:  # pragma: no cover - platforms without a wheel fall back to jsonschema alone
     jsonschema_rs = None
 
 from lcdkb.load import DataFile
@@ -33,11 +34,12 @@ def schema_text(name: str) -> str:
     return (schema_dir() / name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _registry() -> Registry:
     names = [p.name for p in schema_dir().glob("*.schema.json")]
     return Registry().with_resources(
-        (name, Resource.from_contents(json.loads(schema_text(name)))) for name in sorted(names))
+        (name, Resource.from_contents(json.loads(schema_text(name)))) for name in sorted(names)
+    )
 
 
 def _canonical(value):
@@ -73,7 +75,7 @@ def compiled(schema: dict) -> Draft202012Validator:
     return Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(kind: str) -> Draft202012Validator:
     schema = json.loads(schema_text(SCHEMA_FILES[kind]))
     Draft202012Validator.check_schema(schema)
@@ -86,7 +88,7 @@ def fast_validator(name: str):
     return _fast(name) if jsonschema_rs is not None else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fast(name: str):
     return jsonschema_rs.Draft202012Validator(flatten(json.loads(schema_text(name)), name), validate_formats=True)
 
@@ -105,10 +107,16 @@ def flatten(schema, base: str):
         target, _, pointer = schema["$ref"].partition("#")
         target = target or base
         resolved = _registry().resolver().lookup(f"{target}#{pointer}").contents
-        return _merge_closed(_with_siblings(flatten(resolved, target),
-                                            flatten({k: v for k, v in schema.items() if k != "$ref"}, base)))
-    return _merge_closed({key: (value if key in ("enum", "const", "required") else flatten(value, base))
-                          for key, value in schema.items() if key not in ("$defs", "$schema")})
+        return _merge_closed(
+            _with_siblings(flatten(resolved, target), flatten({k: v for k, v in schema.items() if k != "$ref"}, base))
+        )
+    return _merge_closed(
+        {
+            key: (value if key in ("enum", "const", "required") else flatten(value, base))
+            for key, value in schema.items()
+            if key not in ("$defs", "$schema")
+        }
+    )
 
 
 def _with_siblings(target: dict, siblings: dict) -> dict:
@@ -127,8 +135,11 @@ def _with_siblings(target: dict, siblings: dict) -> dict:
 
 def _merge_closed(schema: dict) -> dict:
     parts = schema.get("allOf")
-    if schema.get("unevaluatedProperties") is not False or not parts or not all(
-            set(part) <= {"properties", "description"} for part in parts):
+    if (
+        schema.get("unevaluatedProperties") is not False
+        or not parts
+        or not all(set(part) <= {"properties", "description"} for part in parts)
+    ):
         return schema
     properties = {}
     for part in parts:
@@ -200,8 +211,11 @@ def _explain(error: ValidationError, where: str, schema_file: str) -> tuple[str,
     if kind == "type":
         expected = error.validator_value
         if expected == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return (f"{where}: {_shown(value)} is a number; codes, IDs and dates must be text",
-                    f"put it in quotes: \"{clip(str(value))}\"", ())
+            return (
+                f"{where}: {_shown(value)} is a number; codes, IDs and dates must be text",
+                f'put it in quotes: "{clip(str(value))}"',
+                (),
+            )
         if expected == "string" and value is None:
             return f"{where} is empty", "fill it in or remove the field", ()
         found = "nothing" if value is None else _a(_json_type(value))
@@ -216,7 +230,7 @@ def _explain(error: ValidationError, where: str, schema_file: str) -> tuple[str,
     if kind == "pattern":
         return f"{where}: {_shown(value)} is not in the expected form", _description(error) or clip(error.message), ()
     if kind == "format":
-        return f"{where}: {_shown(value)} is not a real date", "write it as YYYY-MM-DD, for example \"2026-11-28\"", ()
+        return f"{where}: {_shown(value)} is not a real date", 'write it as YYYY-MM-DD, for example "2026-11-28"', ()
     if kind in ("minimum", "maximum"):
         return f"{where}: {_shown(value)} is out of range", clip(error.message, 120), ()
     if kind in ("minItems", "minLength"):
@@ -233,11 +247,17 @@ def _explain(error: ValidationError, where: str, schema_file: str) -> tuple[str,
 def _explain_limit(kind: str, value, limit: int, where: str) -> tuple[str, str, tuple]:
     """A list, text or mapping over its size limit: the message names the size and the limit."""
     if kind == "maxLength":
-        return (f"{where} is {len(value):,} characters long; the limit is {limit:,}",
-                "keep it short and in your own words; link the source for the full text", ())
+        return (
+            f"{where} is {len(value):,} characters long; the limit is {limit:,}",
+            "keep it short and in your own words; link the source for the full text",
+            (),
+        )
     unit = "items" if kind == "maxItems" else "entries"
-    return (f"{where} has {len(value):,} {unit}; the limit is {limit:,}",
-            "real payer data stays far below this: check for pasted or generated entries, or split the file", ())
+    return (
+        f"{where} has {len(value):,} {unit}; the limit is {limit:,}",
+        "real payer data stays far below this: check for pasted or generated entries, or split the file",
+        (),
+    )
 
 
 def _explain_name(error: ValidationError, where: str) -> tuple[str, str, tuple]:
@@ -247,8 +267,11 @@ def _explain_name(error: ValidationError, where: str) -> tuple[str, str, tuple]:
         problem = f"is {len(name):,} characters long; the limit is {error.validator_value:,}"
     else:
         problem = "is not in the expected form"
-    return (f"name '{clip(name)}' in {where} {problem}",
-            "names are short lowercase words joined by hyphens, for example 'facet-rfa'", (name,))
+    return (
+        f"name '{clip(name)}' in {where} {problem}",
+        "names are short lowercase words joined by hyphens, for example 'facet-rfa'",
+        (name,),
+    )
 
 
 def _not_hint(error: ValidationError) -> str:
@@ -273,10 +296,17 @@ def _json_type(value) -> str:
     if isinstance(value, bool):
         return "boolean"
     return {dict: "mapping", list: "list", str: "text", int: "number", float: "number", type(None): "nothing"}.get(
-        type(value), "value")
+        type(value), "value"
+    )
 
 
 def _a(name) -> str:
-    name = {"object": "mapping", "array": "list", "string": "text", "integer": "whole number",
-            "number": "number", "boolean": "true or false"}.get(name, name)
+    name = {
+        "object": "mapping",
+        "array": "list",
+        "string": "text",
+        "integer": "whole number",
+        "number": "number",
+        "boolean": "true or false",
+    }.get(name, name)
     return ("an " if str(name)[:1] in "aeiou" else "a ") + str(name)

@@ -3,12 +3,13 @@
 Both sides are turned into export records (the same model every output uses) and compared field by field,
 so "Novitas JH 64483: frequency.max_sessions 4 -> 3" instead of a YAML text diff.
 """
+
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
 
-SKIP = {"digest", "confidence"}          # derived from other fields, which are reported themselves
+SKIP = {"digest", "confidence"}  # derived from other fields, which are reported themselves
 KEYED_LISTS = {"sources": "id", "modifiers": "code"}
 
 
@@ -17,7 +18,7 @@ class RuleChange:
     rule_id: str
     payer: str
     code: str
-    kind: str                              # added, removed, changed
+    kind: str  # added, removed, changed
     changes: list[str] = field(default_factory=list)
 
 
@@ -41,7 +42,9 @@ def _flatten(value, path: str = "") -> dict[str, str]:
             name = item.get(key) if key and isinstance(item, dict) else None
             out.update(_flatten(item, f"{path}[{name if name is not None else index}]"))
         return out
-    return {} if value is None else {path: json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}
+    return (
+        {} if value is None else {path: json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}
+    )
 
 
 def _describe(old: dict, new: dict) -> list[str]:
@@ -82,14 +85,21 @@ def render_text(changes: list[RuleChange], left: str, right: str) -> str:
     if not changes:
         return f"No rule changes between {left} and {right}.\n"
     counts = {k: sum(c.kind == k for c in changes) for k in ("added", "changed", "removed")}
-    lines = [f"Rules {left} -> {right}: {counts['added']} added, {counts['changed']} changed, {counts['removed']} removed"]
+    lines = [
+        f"Rules {left} -> {right}: {counts['added']} added, {counts['changed']} changed, {counts['removed']} removed"
+    ]
     for change in changes:
-        lines.append(f"{change.payer} {change.code}: {change.kind}" if change.kind != "changed"
-                     else f"{change.payer} {change.code}:")
+        lines.append(
+            f"{change.payer} {change.code}: {change.kind}"
+            if change.kind != "changed"
+            else f"{change.payer} {change.code}:"
+        )
         lines += [f"  {line}" for line in change.changes]
     return "\n".join(lines) + "\n"
 
 
 def render_json(changes: list[RuleChange], left: str, right: str) -> str:
-    return json.dumps({"from": left, "to": right, "rules": [asdict(c) for c in changes]},
-                      indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps({"from": left, "to": right, "rules": [asdict(c) for c in changes]}, indent=2, ensure_ascii=False)
+        + "\n"
+    )

@@ -1,4 +1,5 @@
 """lcdkb stale: which rules are overdue or due soon for review, most urgent first."""
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ class StaleEntry:
     reviewed_by: str
     review_interval_days: int
     next_review_due: str
-    days_until_due: int          # negative when overdue
+    days_until_due: int  # negative when overdue
 
 
 def stale_entries(kb: KnowledgeBase, today: date, due_within: int) -> list[StaleEntry]:
@@ -30,10 +31,20 @@ def stale_entries(kb: KnowledgeBase, today: date, due_within: int) -> list[Stale
     entries = []
     for rule in kb.rules:
         due = next_review_due(rule.last_reviewed, rule.review_interval_days)
-        entries.append(StaleEntry(rule.id, rule.payer_id, kb.payers[rule.payer_id].name, rule.code,
-                                  review_status(rule.last_reviewed, rule.review_interval_days, today, due_within),
-                                  rule.last_reviewed, rule.reviewed_by, rule.review_interval_days, due,
-                                  (date.fromisoformat(due) - today).days))
+        entries.append(
+            StaleEntry(
+                rule.id,
+                rule.payer_id,
+                kb.payers[rule.payer_id].name,
+                rule.code,
+                review_status(rule.last_reviewed, rule.review_interval_days, today, due_within),
+                rule.last_reviewed,
+                rule.reviewed_by,
+                rule.review_interval_days,
+                due,
+                (date.fromisoformat(due) - today).days,
+            )
+        )
     return sorted(entries, key=lambda e: (e.days_until_due, e.payer_id, e.code))
 
 
@@ -46,18 +57,23 @@ def _when(entry: StaleEntry) -> str:
 
 def render_text(entries: list[StaleEntry], today: date, show_current: bool = False) -> str:
     counts = Counter(e.status for e in entries)
-    lines = [f"Review status on {today.isoformat()}: " + ", ".join(f"{counts[s]} {s}" for s in STATUSES)
-             + f" ({len(entries)} rules)"]
+    lines = [
+        f"Review status on {today.isoformat()}: "
+        + ", ".join(f"{counts[s]} {s}" for s in STATUSES)
+        + f" ({len(entries)} rules)"
+    ]
     by_payer: dict[str, list[StaleEntry]] = defaultdict(list)
     for entry in entries:
         if show_current or entry.status != "current":
             by_payer[entry.payer_id].append(entry)
-    for payer_id, items in by_payer.items():   # payers in order of their most urgent rule
+    for payer_id, items in by_payer.items():  # payers in order of their most urgent rule
         lines.append("")
         lines.append(f"{items[0].payer_name} ({payer_id})")
         for e in items:
-            lines.append(f"  {e.code:<6} {e.status:<9} {_when(e):<18} due {e.next_review_due}  "
-                         f"last reviewed {e.last_reviewed} by {e.reviewed_by}")
+            lines.append(
+                f"  {e.code:<6} {e.status:<9} {_when(e):<18} due {e.next_review_due}  "
+                f"last reviewed {e.last_reviewed} by {e.reviewed_by}"
+            )
     reviewers: dict[str, Counter] = defaultdict(Counter)
     for entry in entries:
         reviewers[entry.reviewed_by][entry.status] += 1
@@ -70,20 +86,34 @@ def render_text(entries: list[StaleEntry], today: date, show_current: bool = Fal
 
 def render_json(entries: list[StaleEntry], today: date, due_within: int) -> str:
     counts = Counter(e.status for e in entries)
-    return json.dumps({"as_of": today.isoformat(), "due_within_days": due_within,
-                       "counts": {s: counts[s] for s in STATUSES},
-                       "rules": [asdict(e) for e in entries]}, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {
+                "as_of": today.isoformat(),
+                "due_within_days": due_within,
+                "counts": {s: counts[s] for s in STATUSES},
+                "rules": [asdict(e) for e in entries],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
-def render_markdown(entries: list[StaleEntry], today: date, max_chars: int | None = None,
-                    more_url: str | None = None) -> str:
+def render_markdown(
+    entries: list[StaleEntry], today: date, max_chars: int | None = None, more_url: str | None = None
+) -> str:
     """For the rolling "reviews due" issue: a table of what needs a review, most urgent first. With
     ``max_chars``, whole rows only, as many as fit with a closing line that says what was left out and where the
     full list is (GitHub refuses issue bodies over 65,536 characters)."""
     counts = Counter(e.status for e in entries)
     waiting = [e for e in entries if e.status != "current"]
-    lines = [f"Review status on {today.isoformat()}: **{counts['overdue']} overdue**, **{counts['due-soon']} due soon**, "
-             f"{counts['current']} current.", ""]
+    lines = [
+        f"Review status on {today.isoformat()}: **{counts['overdue']} overdue**, **{counts['due-soon']} due soon**, "
+        f"{counts['current']} current.",
+        "",
+    ]
     if not waiting:
         return "\n".join(lines + ["Nothing is overdue or due soon."]) + "\n"
     lines += ["| Payer | Code | Status | Due | Last reviewed | Reviewer |", "|---|---|---|---|---|---|"]
@@ -95,8 +125,10 @@ def render_markdown(entries: list[StaleEntry], today: date, max_chars: int | Non
 
 
 def _markdown_row(e: StaleEntry) -> str:
-    return (f"| {inline(e.payer_name)} ({inline(e.payer_id)}) | {inline(e.code)} | {e.status} ({_when(e)}) | "
-            f"{inline(e.next_review_due)} | {inline(e.last_reviewed)} | {inline(e.reviewed_by)} |")
+    return (
+        f"| {inline(e.payer_name)} ({inline(e.payer_id)}) | {inline(e.code)} | {e.status} ({_when(e)}) | "
+        f"{inline(e.next_review_due)} | {inline(e.last_reviewed)} | {inline(e.reviewed_by)} |"
+    )
 
 
 def _capped(head: list[str], rows: list[str], waiting: list[StaleEntry], max_chars: int, more_url: str | None) -> str:
@@ -114,5 +146,7 @@ def _capped(head: list[str], rows: list[str], waiting: list[StaleEntry], max_cha
 
 def _footer(shown: int, waiting: list[StaleEntry], where: str) -> str:
     left = Counter(e.status for e in waiting[shown:])
-    return (f"\n\n_Showing the {shown} most urgent of {len(waiting)} rules due; {len(waiting) - shown} more "
-            f"({left['overdue']} overdue, {left['due-soon']} due soon) are not listed: {where}_\n")
+    return (
+        f"\n\n_Showing the {shown} most urgent of {len(waiting)} rules due; {len(waiting) - shown} more "
+        f"({left['overdue']} overdue, {left['due-soon']} due soon) are not listed: {where}_\n"
+    )

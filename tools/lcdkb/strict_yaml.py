@@ -14,6 +14,7 @@ What it guarantees, and why (see docs/data-guidelines.md):
 The C parser (libyaml) produces events; composition runs in Python so that each of the rules
 above is checked at the node that breaks it.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 MAX_DEPTH = 32
-MAX_KEY_LENGTH = 100       # field and policy names are short words; the longest in the data is about 20
-MAX_NUMBER_DIGITS = 15     # numbers are counts and days; 15 digits stay exact in every JSON reader
+MAX_KEY_LENGTH = 100  # field and policy names are short words; the longest in the data is about 20
+MAX_NUMBER_DIGITS = 15  # numbers are counts and days; 15 digits stay exact in every JSON reader
 
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"
@@ -107,22 +108,42 @@ class _StrictComposer(Composer, _Parser, BaseResolver):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             line, col = _at(event.start_mark)
-            raise YamlError("LCD003", f"alias '*{event.anchor}' is not allowed", line, col,
-                            "write the value out in full; anchors and aliases hide what a rule says")
+            raise YamlError(
+                "LCD003",
+                f"alias '*{event.anchor}' is not allowed",
+                line,
+                col,
+                "write the value out in full; anchors and aliases hide what a rule says",
+            )
         if event.anchor is not None:
             line, col = _at(event.start_mark)
-            raise YamlError("LCD003", f"anchor '&{event.anchor}' is not allowed", line, col,
-                            "remove the anchor and write each value out in full")
+            raise YamlError(
+                "LCD003",
+                f"anchor '&{event.anchor}' is not allowed",
+                line,
+                col,
+                "remove the anchor and write each value out in full",
+            )
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!":
             line, col = _at(event.start_mark)
-            raise YamlError("LCD003", f"explicit tag '{tag}' is not allowed", line, col,
-                            "remove the tag; quote the value if it must stay text")
+            raise YamlError(
+                "LCD003",
+                f"explicit tag '{tag}' is not allowed",
+                line,
+                col,
+                "remove the tag; quote the value if it must stay text",
+            )
         self._depth += 1
         if self._depth > MAX_DEPTH:
             line, col = _at(event.start_mark)
-            raise YamlError("LCD005", f"nesting deeper than {MAX_DEPTH} levels", line, col,
-                            "the data format never nests this deep; check the indentation")
+            raise YamlError(
+                "LCD005",
+                f"nesting deeper than {MAX_DEPTH} levels",
+                line,
+                col,
+                "the data format never nests this deep; check the indentation",
+            )
         try:
             return super().compose_node(parent, index)
         finally:
@@ -192,8 +213,13 @@ def _build(node: Node) -> Any:
         if key in first_seen:
             line, col = _at(key_node.start_mark)
             first_line = first_seen[key].start_mark.line + 1
-            raise YamlError("LCD002", f"duplicate key '{key}' (first defined on line {first_line})",
-                            line, col, "merge the two entries into one; YAML would silently keep only the last")
+            raise YamlError(
+                "LCD002",
+                f"duplicate key '{key}' (first defined on line {first_line})",
+                line,
+                col,
+                "merge the two entries into one; YAML would silently keep only the last",
+            )
         first_seen[key] = key_node
         result[key] = _build(value_node)
     return result
@@ -206,14 +232,29 @@ def _key(node: Node) -> str:
         raise YamlError("LCD003", "merge key '<<' is not allowed", line, col, "write the fields out in full")
     if isinstance(node, (SequenceNode, MappingNode)):
         what = "list" if isinstance(node, SequenceNode) else "mapping"
-        raise YamlError("LCD003", f"a {what} is used as a key; keys must be text", line, col,
-                        "a line starting with '? ' makes a complex key: write 'field: value' instead")
+        raise YamlError(
+            "LCD003",
+            f"a {what} is used as a key; keys must be text",
+            line,
+            col,
+            "a line starting with '? ' makes a complex key: write 'field: value' instead",
+        )
     if node.tag != STR:
-        raise YamlError("LCD003", f"key '{clip(node.value)}' is not text", line, col,
-                        "field names are words like 'code' or 'sources'; quote numeric keys")
+        raise YamlError(
+            "LCD003",
+            f"key '{clip(node.value)}' is not text",
+            line,
+            col,
+            "field names are words like 'code' or 'sources'; quote numeric keys",
+        )
     if len(node.value) > MAX_KEY_LENGTH:
-        raise YamlError("LCD005", f"key '{clip(node.value, 40)}' is too long: the limit is {MAX_KEY_LENGTH} characters",
-                        line, col, "field and policy names are short words; was a value written where a key belongs?")
+        raise YamlError(
+            "LCD005",
+            f"key '{clip(node.value, 40)}' is too long: the limit is {MAX_KEY_LENGTH} characters",
+            line,
+            col,
+            "field and policy names are short words; was a value written where a key belongs?",
+        )
     return node.value
 
 
@@ -221,9 +262,13 @@ def _number(node: ScalarNode) -> int | float:
     digits = len(node.value) - node.value.count("-") - node.value.count(".")
     if digits > MAX_NUMBER_DIGITS:
         line, col = _at(node.start_mark)
-        raise YamlError("LCD005", f"number '{clip(node.value, 20)}' has {digits:,} digits; the limit is "
-                        f"{MAX_NUMBER_DIGITS}", line, col,
-                        "numbers here are counts and days; put a code or ID in quotes to keep it as text")
+        raise YamlError(
+            "LCD005",
+            f"number '{clip(node.value, 20)}' has {digits:,} digits; the limit is {MAX_NUMBER_DIGITS}",
+            line,
+            col,
+            "numbers here are counts and days; put a code or ID in quotes to keep it as text",
+        )
     return int(node.value) if node.tag == INT else float(node.value)
 
 
@@ -252,18 +297,24 @@ def parse_yaml(text: str) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         line, col = _at(mark)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlError("LCD001", f"YAML syntax error: {problem}", line, col,
-                        _syntax_hint(text, mark, problem)) from None
+        raise YamlError(
+            "LCD001", f"YAML syntax error: {problem}", line, col, _syntax_hint(text, mark, problem)
+        ) from None
     except yaml.reader.ReaderError as exc:
         line, col = _line_col(text, exc.position)
-        raise YamlError("LCD004", f"control character U+{exc.character:04X} is not allowed", line, col,
-                        "delete the invisible character (often pasted from a PDF or a web page)") from None
+        raise YamlError(
+            "LCD004",
+            f"control character U+{exc.character:04X} is not allowed",
+            line,
+            col,
+            "delete the invisible character (often pasted from a PDF or a web page)",
+        ) from None
     except yaml.YAMLError as exc:
-        raise YamlError("LCD001", f"YAML syntax error: {exc}", 1, 1,
-                        "check the file is valid YAML") from None
+        raise YamlError("LCD001", f"YAML syntax error: {exc}", 1, 1, "check the file is valid YAML") from None
     finally:
         composer.dispose()
     if root is None:
-        raise YamlError("LCD005", "the file holds no data", 1, 1,
-                        "start from a copy of an existing file in the same folder")
+        raise YamlError(
+            "LCD005", "the file holds no data", 1, 1, "start from a copy of an existing file in the same folder"
+        )
     return YamlDocument(_build(root), root)

@@ -6,6 +6,7 @@ a difference. ``safe()`` shows each of those as a visible escape (``\\x1b``, ``\
 every other character as it is; ``quoted()`` also puts the value in double quotes, for values such as claim
 IDs or reviewer names that a reader must see whole.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,14 @@ import unicodedata
 # line and paragraph separators, the byte order mark.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_CONTROL_NAMES = {"\x00": "NUL", "\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE",
-                  "\x7f": "DELETE"}
+_CONTROL_NAMES = {
+    "\x00": "NUL",
+    "\t": "TAB",
+    "\n": "LINE FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESCAPE",
+    "\x7f": "DELETE",
+}
 
 
 def _escape(match: re.Match) -> str:

@@ -2,6 +2,7 @@
 
 All problems are collected; nothing stops at the first one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,8 +35,9 @@ def validate(root: Path, paths: list[Path] = (), today: date | None = None) -> V
         problems.extend(found)
         if not found:
             valid.append(data_file)
-    context = Context(catalogues=_catalogues(valid, root), payers=[f for f in valid if f.kind == "payer"],
-                      today=today or date.today())
+    context = Context(
+        catalogues=_catalogues(valid, root), payers=[f for f in valid if f.kind == "payer"], today=today or date.today()
+    )
     for check in all_checks():
         if check.run is not None:
             report = Report(check)
@@ -61,13 +63,31 @@ def _catalogues(valid, root: Path) -> dict:
 
 def _missing_catalogues(dataset: DataSet) -> list[Problem]:
     present = {f.kind for f in dataset.files} | {
-        Path(p.path).stem for p in dataset.problems if Path(p.path).parent.name == "catalog"}
-    missing = [Problem(display_path(dataset.root / "catalog" / f"{kind}.yaml"), 1, 1, "LCD006",
-                       f"catalogue catalog/{kind}.yaml is missing",
-                       "every data folder needs the four catalogues: codes, jurisdictions, states, modifiers")
-               for kind in sorted(CATALOGUES - OPTIONAL_CATALOGUES - present)]
-    payer_problems = any(Path(p.path).parent.name == "payers" or Path(p.path).name == "payers" for p in dataset.problems)
+        Path(p.path).stem for p in dataset.problems if Path(p.path).parent.name == "catalog"
+    }
+    missing = [
+        Problem(
+            display_path(dataset.root / "catalog" / f"{kind}.yaml"),
+            1,
+            1,
+            "LCD006",
+            f"catalogue catalog/{kind}.yaml is missing",
+            "every data folder needs the four catalogues: codes, jurisdictions, states, modifiers",
+        )
+        for kind in sorted(CATALOGUES - OPTIONAL_CATALOGUES - present)
+    ]
+    payer_problems = any(
+        Path(p.path).parent.name == "payers" or Path(p.path).name == "payers" for p in dataset.problems
+    )
     if not dataset.of_kind("payer") and not payer_problems:
-        missing.append(Problem(display_path(dataset.root / "payers"), 1, 1, "LCD006", "no payer files in payers/",
-                               "a data folder holds one payers/<payer id>.yaml file per payer; check --data"))
+        missing.append(
+            Problem(
+                display_path(dataset.root / "payers"),
+                1,
+                1,
+                "LCD006",
+                "no payer files in payers/",
+                "a data folder holds one payers/<payer id>.yaml file per payer; check --data",
+            )
+        )
     return missing

@@ -4,10 +4,11 @@ Each check is a function decorated with ``@check(code, name, description)`` that
 ``Context`` and a ``Report`` and reports every problem it finds; none of them stops at the first.
 The loader and schema codes (LCD001-LCD010) are listed here too, so ``--list-checks`` shows all.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from lcdkb.problems import ERROR, Problem
 
@@ -22,13 +23,38 @@ class Check:
 
 
 REGISTRY: list[Check] = [
-    Check("LCD001", "yaml-syntax", "The file is valid YAML (indentation with spaces, balanced quotes and brackets, one document).", ERROR),
+    Check(
+        "LCD001",
+        "yaml-syntax",
+        "The file is valid YAML (indentation with spaces, balanced quotes and brackets, one document).",
+        ERROR,
+    ),
     Check("LCD002", "duplicate-key", "No key appears twice in one mapping (YAML would silently keep the last).", ERROR),
-    Check("LCD003", "plain-yaml-only", "No anchors, aliases, merge keys, explicit tags (such as !!python/...) or non-text keys.", ERROR),
+    Check(
+        "LCD003",
+        "plain-yaml-only",
+        "No anchors, aliases, merge keys, explicit tags (such as !!python/...) or non-text keys.",
+        ERROR,
+    ),
     Check("LCD004", "utf8-text", "The file is UTF-8 text without NUL bytes or control characters.", ERROR),
-    Check("LCD005", "file-shape", "The file holds one non-empty mapping, nests at most 32 levels and stays under the size limit; no key is longer than 100 characters and no number has more than 15 digits.", ERROR),
-    Check("LCD006", "data-layout", "Every file sits where the layout expects it, is a regular file inside the data folder, and every catalogue exists.", ERROR),
-    Check("LCD010", "schema", "The file matches its JSON Schema in schema/ (fields, types, code and ID patterns, real dates).", ERROR),
+    Check(
+        "LCD005",
+        "file-shape",
+        "The file holds one non-empty mapping, nests at most 32 levels and stays under the size limit; no key is longer than 100 characters and no number has more than 15 digits.",
+        ERROR,
+    ),
+    Check(
+        "LCD006",
+        "data-layout",
+        "Every file sits where the layout expects it, is a regular file inside the data folder, and every catalogue exists.",
+        ERROR,
+    ),
+    Check(
+        "LCD010",
+        "schema",
+        "The file matches its JSON Schema in schema/ (fields, types, code and ID patterns, real dates).",
+        ERROR,
+    ),
 ]
 
 
@@ -42,17 +68,20 @@ class Report:
     def __call__(self, data_file, path: tuple | None, message: str, hint: str = "", key: bool = False) -> None:
         """Report a problem at ``path`` in the file (``None``: the file's first line)."""
         line, column = (1, 1) if path is None else data_file.doc.position(tuple(path), key=key)
-        self.problems.append(Problem(data_file.display, line, column, self.check.code, message, hint,
-                                     self.check.severity))
+        self.problems.append(
+            Problem(data_file.display, line, column, self.check.code, message, hint, self.check.severity)
+        )
 
 
 def check(code: str, name: str, description: str, severity: str = ERROR):
     def register(func):
         REGISTRY.append(Check(code, name, description, severity, func))
         return func
+
     return register
 
 
 def all_checks() -> list[Check]:
     from lcdkb.checks import catalog, diagnoses, identity, policies, references, review, text  # noqa: F401  (registers)
+
     return sorted(REGISTRY, key=lambda c: c.code)

@@ -1,4 +1,5 @@
 """What a check sees: the schema-valid files, indexed catalogues, and the date to judge by."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Identity checks: IDs match file names, and nothing is defined twice."""
+
 from __future__ import annotations
 
 from lcdkb.checks import check
@@ -11,8 +12,12 @@ def payer_id_matches_file(ctx, report):
     for data_file in ctx.payers:
         payer_id = data_file.data["payer"]["id"]
         if payer_id != data_file.path.stem:
-            report(data_file, ("payer", "id"), f"payer.id '{payer_id}' differs from the file name '{data_file.path.name}'",
-                   f"rename the file to {payer_id}.yaml, or set payer.id to '{data_file.path.stem}'")
+            report(
+                data_file,
+                ("payer", "id"),
+                f"payer.id '{payer_id}' differs from the file name '{data_file.path.name}'",
+                f"rename the file to {payer_id}.yaml, or set payer.id to '{data_file.path.stem}'",
+            )
 
 
 @check("LCD025", "one-rule-per-code", "A payer file has at most one rule per code.")
@@ -23,13 +28,21 @@ def one_rule_per_code(ctx, report):
             code = rule["code"]
             if code in first:
                 line, _ = data_file.doc.position(("rules", first[code]))
-                report(data_file, ("rules", index, "code"), f"second rule for code '{code}' (first on line {line})",
-                       "merge the two rules into one")
+                report(
+                    data_file,
+                    ("rules", index, "code"),
+                    f"second rule for code '{code}' (first on line {line})",
+                    "merge the two rules into one",
+                )
             else:
                 first[code] = index
 
 
-@check("LCD026", "unique-entries", "Catalogue entries, source ids within a file, and Medicare jurisdictions across payer files are each defined once.")
+@check(
+    "LCD026",
+    "unique-entries",
+    "Catalogue entries, source ids within a file, and Medicare jurisdictions across payer files are each defined once.",
+)
 def unique_entries(ctx, report):
     for kind, data_file in ctx.catalogues.items():
         key = CATALOGUE_KEYS[kind]
@@ -44,9 +57,12 @@ def unique_entries(ctx, report):
             continue
         jurisdiction = payer["jurisdiction"]
         if jurisdiction in owner:
-            report(data_file, ("payer", "jurisdiction"),
-                   f"jurisdiction {jurisdiction} already has a payer file: {owner[jurisdiction].display}",
-                   "put all of one jurisdiction's rules in one file")
+            report(
+                data_file,
+                ("payer", "jurisdiction"),
+                f"jurisdiction {jurisdiction} already has a payer file: {owner[jurisdiction].display}",
+                "put all of one jurisdiction's rules in one file",
+            )
         else:
             owner[jurisdiction] = data_file
 
@@ -56,16 +72,28 @@ def _report_repeats(report, data_file, list_key, values, field):
     for index, value in enumerate(values):
         if value in seen:
             line, _ = data_file.doc.position((list_key, seen[value]))
-            report(data_file, (list_key, index, field), f"'{value}' is defined twice in {list_key} (first on line {line})",
-                   "keep one entry and merge what the two say")
+            report(
+                data_file,
+                (list_key, index, field),
+                f"'{value}' is defined twice in {list_key} (first on line {line})",
+                "keep one entry and merge what the two say",
+            )
         else:
             seen[value] = index
 
 
-@check("LCD035", "editor-schema-line", "Each data file starts with '# yaml-language-server: $schema=../../schema/<kind>.schema.json', so editors validate while people type.")
+@check(
+    "LCD035",
+    "editor-schema-line",
+    "Each data file starts with '# yaml-language-server: $schema=../../schema/<kind>.schema.json', so editors validate while people type.",
+)
 def editor_schema_line(ctx, report):
     for data_file in ctx.files:
         expected = f"# yaml-language-server: $schema=../../schema/{data_file.kind}.schema.json"
         if data_file.first_line != expected:
-            report(data_file, None, "the first line is not the editor schema line",
-                   f"make the first line exactly: {expected}")
+            report(
+                data_file,
+                None,
+                "the first line is not the editor schema line",
+                f"make the first line exactly: {expected}",
+            )

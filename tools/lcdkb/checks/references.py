@@ -1,4 +1,5 @@
 """Referential integrity: every code, state, jurisdiction, modifier, policy and source a file names exists."""
+
 from __future__ import annotations
 
 import difflib
@@ -33,24 +34,41 @@ def known_codes(ctx, report):
         for i, conflict in enumerate(block.get("not_same_session", [])):
             for n, code in enumerate(conflict["codes"]):
                 if code not in codes:
-                    _unknown(report, data_file, path + ("not_same_session", i, "codes", n), "code", code, codes, "codes")
+                    _unknown(
+                        report, data_file, path + ("not_same_session", i, "codes", n), "code", code, codes, "codes"
+                    )
 
 
-@check("LCD022", "known-jurisdictions", "Every Medicare jurisdiction a payer file or catalogue names is in catalog/jurisdictions.yaml.")
+@check(
+    "LCD022",
+    "known-jurisdictions",
+    "Every Medicare jurisdiction a payer file or catalogue names is in catalog/jurisdictions.yaml.",
+)
 def known_jurisdictions(ctx, report):
     if ctx.jurisdictions is None:
         return
     for data_file in ctx.payers:
         jurisdiction = data_file.data["payer"].get("jurisdiction")
         if jurisdiction and jurisdiction not in ctx.jurisdictions:
-            _unknown(report, data_file, ("payer", "jurisdiction"), "jurisdiction", jurisdiction,
-                     ctx.jurisdictions, "jurisdictions")
+            _unknown(
+                report,
+                data_file,
+                ("payer", "jurisdiction"),
+                "jurisdiction",
+                jurisdiction,
+                ctx.jurisdictions,
+                "jurisdictions",
+            )
     catalogue = ctx.catalogues["jurisdictions"]
     for index, entry in enumerate(catalogue.data["jurisdictions"]):
         for n, legacy in enumerate(entry.get("legacy_ids", [])):
             if legacy in ctx.jurisdictions:
-                report(catalogue, ("jurisdictions", index, "legacy_ids", n),
-                       f"legacy id '{legacy}' is also a current jurisdiction", "remove it from legacy_ids")
+                report(
+                    catalogue,
+                    ("jurisdictions", index, "legacy_ids", n),
+                    f"legacy id '{legacy}' is also a current jurisdiction",
+                    "remove it from legacy_ids",
+                )
 
 
 @check("LCD023", "known-states", "Every state a file names is in catalog/states.yaml.")
@@ -87,11 +105,22 @@ def known_modifiers(ctx, report):
     for data_file, path, block in ctx.fact_blocks():
         for i, modifier in enumerate(block.get("modifiers", [])):
             if modifier["code"] not in ctx.modifiers:
-                _unknown(report, data_file, path + ("modifiers", i, "code"), "modifier", modifier["code"],
-                         ctx.modifiers, "modifiers")
+                _unknown(
+                    report,
+                    data_file,
+                    path + ("modifiers", i, "code"),
+                    "modifier",
+                    modifier["code"],
+                    ctx.modifiers,
+                    "modifiers",
+                )
 
 
-@check("LCD027", "add-on-with-primary", "An add-on code has a rule only where its payer also has a rule for one of its primary codes, and no code is its own primary.")
+@check(
+    "LCD027",
+    "add-on-with-primary",
+    "An add-on code has a rule only where its payer also has a rule for one of its primary codes, and no code is its own primary.",
+)
 def add_on_with_primary(ctx, report):
     codes = ctx.codes
     if not codes:
@@ -100,19 +129,30 @@ def add_on_with_primary(ctx, report):
     for index, entry in enumerate(catalogue.data["codes"]):
         for n, primary in enumerate(entry.get("add_on_of", [])):
             if primary == entry["code"]:
-                report(catalogue, ("codes", index, "add_on_of", n), f"'{primary}' is listed as its own primary code",
-                       "list the codes it is billed in addition to")
+                report(
+                    catalogue,
+                    ("codes", index, "add_on_of", n),
+                    f"'{primary}' is listed as its own primary code",
+                    "list the codes it is billed in addition to",
+                )
     for data_file in ctx.payers:
         have = {rule["code"] for rule in data_file.data["rules"]}
         for index, rule in enumerate(data_file.data["rules"]):
             primaries = codes.get(rule["code"], {}).get("add_on_of", [])
             if primaries and not have.intersection(primaries):
-                report(data_file, ("rules", index, "code"),
-                       f"add-on code '{rule['code']}' has a rule but none of its primary codes ({', '.join(primaries)}) does",
-                       "add the primary code's rule, or remove the add-on's rule")
+                report(
+                    data_file,
+                    ("rules", index, "code"),
+                    f"add-on code '{rule['code']}' has a rule but none of its primary codes ({', '.join(primaries)}) does",
+                    "add the primary code's rule, or remove the add-on's rule",
+                )
 
 
-@check("LCD028", "known-references", "Every policy a rule names and every source id a fact cites is defined in the same file.")
+@check(
+    "LCD028",
+    "known-references",
+    "Every policy a rule names and every source id a fact cites is defined in the same file.",
+)
 def known_references(ctx, report):
     for data_file in ctx.files:
         source_ids = {s["id"] for s in data_file.data.get("sources", [])}
@@ -153,5 +193,9 @@ def rule_cites_sources(ctx, report):
             continue  # LCD028 reports the unknown policy
         policy = policies.get(rule.get("policy"), {})
         if not rule.get("sources") and not policy.get("sources"):
-            report(data_file, path + ("code",), f"rule for '{rule['code']}' cites no source",
-                   "add 'sources: [<id>]' naming the documents this rule was read in")
+            report(
+                data_file,
+                path + ("code",),
+                f"rule for '{rule['code']}' cites no source",
+                "add 'sources: [<id>]' naming the documents this rule was read in",
+            )

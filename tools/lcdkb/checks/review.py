@@ -1,4 +1,5 @@
 """Review metadata and dates: intervals in range, nothing reviewed in the future, date pairs in order."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,7 +10,11 @@ from lcdkb.problems import WARNING
 MIN_INTERVAL, MAX_INTERVAL = 60, 90
 
 
-@check("LCD030", "review-interval", f"Review intervals are {MIN_INTERVAL} to {MAX_INTERVAL} days (file default and per-rule overrides).")
+@check(
+    "LCD030",
+    "review-interval",
+    f"Review intervals are {MIN_INTERVAL} to {MAX_INTERVAL} days (file default and per-rule overrides).",
+)
 def review_interval(ctx, report):
     for data_file in ctx.payers:
         _check_interval(report, data_file, ("review_interval_days",), data_file.data["review_interval_days"])
@@ -20,8 +25,12 @@ def review_interval(ctx, report):
 
 def _check_interval(report, data_file, path, days):
     if not MIN_INTERVAL <= days <= MAX_INTERVAL:
-        report(data_file, path, f"review interval {days} days is outside {MIN_INTERVAL}-{MAX_INTERVAL}",
-               f"payer rules are re-checked every {MIN_INTERVAL} to {MAX_INTERVAL} days; pick a value in that range")
+        report(
+            data_file,
+            path,
+            f"review interval {days} days is outside {MIN_INTERVAL}-{MAX_INTERVAL}",
+            f"payer rules are re-checked every {MIN_INTERVAL} to {MAX_INTERVAL} days; pick a value in that range",
+        )
 
 
 @check("LCD031", "no-future-review", "last_reviewed and a source's checked date are not after today.")
@@ -29,32 +38,57 @@ def no_future_review(ctx, report):
     for data_file, path, rule in ctx.rules():
         reviewed = rule["review"]["last_reviewed"]
         if date.fromisoformat(reviewed) > ctx.today:
-            report(data_file, path + ("review", "last_reviewed"), f"last_reviewed {reviewed} is in the future",
-                   f"use the date you actually checked the rule (today is {ctx.today.isoformat()})")
+            report(
+                data_file,
+                path + ("review", "last_reviewed"),
+                f"last_reviewed {reviewed} is in the future",
+                f"use the date you actually checked the rule (today is {ctx.today.isoformat()})",
+            )
     for data_file in ctx.files:
         for index, source in enumerate(data_file.data.get("sources", [])):
             if date.fromisoformat(source["checked"]) > ctx.today:
-                report(data_file, ("sources", index, "checked"), f"source '{source['id']}' checked {source['checked']} is in the future",
-                       f"use the date you read it (today is {ctx.today.isoformat()})")
+                report(
+                    data_file,
+                    ("sources", index, "checked"),
+                    f"source '{source['id']}' checked {source['checked']} is in the future",
+                    f"use the date you read it (today is {ctx.today.isoformat()})",
+                )
 
 
-@check("LCD032", "dates-in-order", "Date ranges run forwards: a prior authorization period ends on or after the day it starts.")
+@check(
+    "LCD032",
+    "dates-in-order",
+    "Date ranges run forwards: a prior authorization period ends on or after the day it starts.",
+)
 def dates_in_order(ctx, report):
     for data_file, path, block in ctx.fact_blocks():
         for index, prior_auth in enumerate(block.get("prior_auth", [])):
             start, end = prior_auth.get("from"), prior_auth.get("until")
             if start and end and end < start:
-                report(data_file, path + ("prior_auth", index, "until"), f"prior authorization ends ({end}) before it starts ({start})",
-                       "swap the dates or correct the one that is wrong")
+                report(
+                    data_file,
+                    path + ("prior_auth", index, "until"),
+                    f"prior authorization ends ({end}) before it starts ({start})",
+                    "swap the dates or correct the one that is wrong",
+                )
 
 
 DATED_TYPES = {"LCD", "billing-article", "NCD", "payer-policy", "federal-rule"}
 
 
-@check("LCD034", "source-effective-date", "LCDs, articles, NCDs, payer policies and federal rules record the effective date of the version read.", severity=WARNING)
+@check(
+    "LCD034",
+    "source-effective-date",
+    "LCDs, articles, NCDs, payer policies and federal rules record the effective date of the version read.",
+    severity=WARNING,
+)
 def source_effective_date(ctx, report):
     for data_file in ctx.files:
         for index, source in enumerate(data_file.data.get("sources", [])):
             if source["type"] in DATED_TYPES and "effective_date" not in source:
-                report(data_file, ("sources", index, "id"), f"source '{source['id']}' has no effective_date",
-                       "add the effective date shown on the document; until someone reads it there, this warning stays as a reminder")
+                report(
+                    data_file,
+                    ("sources", index, "id"),
+                    f"source '{source['id']}' has no effective_date",
+                    "add the effective date shown on the document; until someone reads it there, this warning stays as a reminder",
+                )

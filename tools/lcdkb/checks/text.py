@@ -1,4 +1,5 @@
 """Text checks: safe links, our own words (never AMA CPT descriptors), no markup in prose."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,11 @@ URL_FIELDS = {"url", "website"}
 # Markup in prose, however it is written: a tag (closed or not, such as '"><svg onload=...'), javascript:, a
 # character reference standing for one (&lt;script&gt;, jav&#x61;script:, &colon;), a Markdown attribute list
 # ({: ...}, { #id }, { .class }) or an event-handler attribute (onclick=).
-_MARKUP = re.compile(r"</?[a-zA-Z!?]|javascript\s*:|&(?:#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);"
-                     r"|\{\s*[:#.]|\bon[a-z]+\s*=", re.IGNORECASE)
+_MARKUP = re.compile(
+    r"</?[a-zA-Z!?]|javascript\s*:|&(?:#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);"
+    r"|\{\s*[:#.]|\bon[a-z]+\s*=",
+    re.IGNORECASE,
+)
 # A link: https, a host name, then only characters an address may hold unescaped (RFC 3986), so a link can
 # neither break out of an attribute nor carry markup.
 _HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9\-._~!$&()*+,;=:@%/?#]*)?\Z")
@@ -24,8 +28,12 @@ def _phrases() -> list[str]:
     return [line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-@check("LCD040", "https-links", "Every link is a plain https:// address: no http, javascript:, data: or other schemes, "
-                                "and no spaces, quotes, angle brackets or other characters an address cannot hold.")
+@check(
+    "LCD040",
+    "https-links",
+    "Every link is a plain https:// address: no http, javascript:, data: or other schemes, "
+    "and no spaces, quotes, angle brackets or other characters an address cannot hold.",
+)
 def https_links(ctx, report):
     for data_file in ctx.files:
         for path, value in walk_strings(data_file.data):
@@ -33,11 +41,19 @@ def https_links(ctx, report):
                 continue
             if not value.lower().startswith("https://"):
                 scheme = value.split(":", 1)[0] if ":" in value else "no scheme"
-                report(data_file, path, f"link '{value[:80]}' is not https ({scheme})",
-                       "link the https:// address of the page you read")
+                report(
+                    data_file,
+                    path,
+                    f"link '{value[:80]}' is not https ({scheme})",
+                    "link the https:// address of the page you read",
+                )
             else:
-                report(data_file, path, f"link '{value[:80]}' holds characters an address cannot hold",
-                       "copy the address from the browser's address bar; spaces and quotes are written %20 and %22")
+                report(
+                    data_file,
+                    path,
+                    f"link '{value[:80]}' holds characters an address cannot hold",
+                    "copy the address from the browser's address bar; spaces and quotes are written %20 and %22",
+                )
 
 
 @check("LCD041", "own-words", "No text reproduces AMA CPT descriptor wording; labels and notes are in our own words.")
@@ -48,13 +64,21 @@ def own_words(ctx, report):
             lowered = value.lower()
             for phrase in phrases:
                 if phrase in lowered:
-                    report(data_file, path, f"text contains AMA CPT descriptor wording: '{phrase}'",
-                           "CPT descriptors are copyrighted: describe the service in your own short words")
+                    report(
+                        data_file,
+                        path,
+                        f"text contains AMA CPT descriptor wording: '{phrase}'",
+                        "CPT descriptors are copyrighted: describe the service in your own short words",
+                    )
                     break
 
 
-@check("LCD042", "plain-text", "Text fields hold plain text: no HTML tags (closed or not), scripts, javascript: "
-                               "links, character references such as &lt;, Markdown attribute lists or on...= handlers.")
+@check(
+    "LCD042",
+    "plain-text",
+    "Text fields hold plain text: no HTML tags (closed or not), scripts, javascript: "
+    "links, character references such as &lt;, Markdown attribute lists or on...= handlers.",
+)
 def plain_text(ctx, report):
     for data_file in ctx.files:
         for path, value in walk_strings(data_file.data):
@@ -62,9 +86,13 @@ def plain_text(ctx, report):
                 continue  # links are LCD040's concern
             match = _MARKUP.search(value)
             if match:
-                report(data_file, path, f"text contains markup '{match.group(0)[:40]}'",
-                       "write plain text (the character itself, not &lt; or &#60;); the site formats it and shows "
-                       "any markup as literal characters")
+                report(
+                    data_file,
+                    path,
+                    f"text contains markup '{match.group(0)[:40]}'",
+                    "write plain text (the character itself, not &lt; or &#60;); the site formats it and shows "
+                    "any markup as literal characters",
+                )
 
 
 PROSE_FIELDS = {"note", "notes", "summary", "description"}
@@ -87,20 +115,34 @@ def _field(path: tuple) -> str | None:
     return next((part for part in reversed(path) if isinstance(part, str)), None)
 
 
-@check("LCD045", "visible-text", "Text and keys are not blank and hold no control, bidi-override or invisible "
-                                 "characters, whether typed or written as YAML escapes (\\e, \\x00, \\u202E); line "
-                                 "breaks only in notes.")
+@check(
+    "LCD045",
+    "visible-text",
+    "Text and keys are not blank and hold no control, bidi-override or invisible "
+    "characters, whether typed or written as YAML escapes (\\e, \\x00, \\u202E); line "
+    "breaks only in notes.",
+)
 def visible_text(ctx, report):
     for data_file in ctx.files:
         for path, value, is_key in _walk_text(data_file.data):
             checked = value.replace("\n", "") if not is_key and _field(path) in PROSE_FIELDS else value
             if not value.strip():
-                report(data_file, path, f"{'the key' if is_key else f'the text of {_field(path)!r}'} is blank",
-                       "write the value, or leave the field out if it is optional", key=is_key)
+                report(
+                    data_file,
+                    path,
+                    f"{'the key' if is_key else f'the text of {_field(path)!r}'} is blank",
+                    "write the value, or leave the field out if it is optional",
+                    key=is_key,
+                )
                 continue
             found = unsafe_characters(checked)
             if found:
                 what = "the key" if is_key else f"the text of '{_field(path) or 'value'}'"
-                report(data_file, path, f"{what} holds {', '.join(found[:3])}" + (" and more" if len(found) > 3 else ""),
-                       "delete the invisible or control character (often pasted from a PDF, a web page or a "
-                       "chat); write line breaks only in notes", key=is_key)
+                report(
+                    data_file,
+                    path,
+                    f"{what} holds {', '.join(found[:3])}" + (" and more" if len(found) > 3 else ""),
+                    "delete the invisible or control character (often pasted from a PDF, a web page or a "
+                    "chat); write line breaks only in notes",
+                    key=is_key,
+                )

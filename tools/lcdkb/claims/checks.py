@@ -4,6 +4,7 @@ Severity: error when a verified rule says the line will be denied; warning when 
 unverified or conflicting, or when the claim needs documentation or a prior authorization on file; info for
 what the data cannot settle. No payer is named here: every limit comes from a rule in the data.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,8 +25,8 @@ class Finding:
     claim_id: str
     line_no: int
     code: str
-    severity: str          # error, warning, info
-    group: str             # medical-necessity, non-covered, modifier, diagnosis, prior-authorization, units-frequency, bundled, coding
+    severity: str  # error, warning, info
+    group: str  # medical-necessity, non-covered, modifier, diagnosis, prior-authorization, units-frequency, bundled, coding
     message: str
     rule_id: str | None = None
     sources: tuple[str, ...] = ()
@@ -35,9 +36,10 @@ class Finding:
 @dataclass
 class Session:
     """One claim's lines on one date of service, with the rules that apply to each code."""
+
     kb: KnowledgeBase
     lines: list[ClaimLine]
-    rules: dict[str, list[Rule]] = field(default_factory=dict)   # code -> the payer's rules (MAC and national)
+    rules: dict[str, list[Rule]] = field(default_factory=dict)  # code -> the payer's rules (MAC and national)
     state: str | None = None
 
     @cached_property
@@ -52,8 +54,9 @@ class Session:
         return sum(line.units for line in self.lines if line.code in codes)
 
 
-def _finding(line: ClaimLine, severity: str, group: str, message: str, rule: Rule | None = None,
-             fact: dict | None = None) -> Finding:
+def _finding(
+    line: ClaimLine, severity: str, group: str, message: str, rule: Rule | None = None, fact: dict | None = None
+) -> Finding:
     confidence = (fact or {}).get("confidence") or (rule.confidence if rule else None)
     if severity == "error" and confidence not in (None, *VERIFIED):
         severity = "warning"
@@ -62,8 +65,9 @@ def _finding(line: ClaimLine, severity: str, group: str, message: str, rule: Rul
     if rule is not None:
         cited = (fact or {}).get("source")
         sources = tuple(s.url or s.id for s in rule.sources if cited is None or s.id == cited)
-    return Finding(line.claim_id, line.line_no, line.code, severity, group, message,
-                   rule.id if rule else None, sources, confidence)
+    return Finding(
+        line.claim_id, line.line_no, line.code, severity, group, message, rule.id if rule else None, sources, confidence
+    )
 
 
 def _with_fact(rules: list[Rule], name: str):
@@ -85,16 +89,23 @@ def check_coverage(session, line, rules):
         fact = rule.facts.get("coverage")
         if fact and fact["status"] in ("not-covered", "investigational"):
             words = "not covered" if fact["status"] == "not-covered" else "investigational (not covered)"
-            out.append(_finding(line, "error", "non-covered", f"{line.code} is {words} under this payer's rule",
-                                rule, fact))
+            out.append(
+                _finding(line, "error", "non-covered", f"{line.code} is {words} under this payer's rule", rule, fact)
+            )
     return out
 
 
 def check_add_on(session, line, rules):
     primaries = session.kb.codes.get(line.code, {}).get("add_on_of")
     if primaries and not session.codes() & set(primaries):
-        return [_finding(line, "error", "coding",
-                         f"add-on {line.code} billed without its primary code ({' or '.join(primaries)}) on the same date")]
+        return [
+            _finding(
+                line,
+                "error",
+                "coding",
+                f"add-on {line.code} billed without its primary code ({' or '.join(primaries)}) on the same date",
+            )
+        ]
     return []
 
 
@@ -106,16 +117,25 @@ def check_modifiers(session, line, rules):
             code, use = entry["code"], entry["use"]
             present = code in line.modifiers
             if use == "forbidden" and present:
-                out.append(_finding(line, "error", "modifier", f"modifier {code} is not allowed on {line.code}", rule, entry))
+                out.append(
+                    _finding(line, "error", "modifier", f"modifier {code} is not allowed on {line.code}", rule, entry)
+                )
             elif use == "required" and not present:
                 out.append(_finding(line, "error", "modifier", f"{line.code} needs modifier {code}", rule, entry))
             elif use == "conditional" and entry.get("when") == "bilateral" and code == "50" and not present:
                 same_code = [other for other in session.lines if other.code == line.code]
                 sides = {m for other in same_code for m in other.modifiers} & {"RT", "LT"}
                 if both_sides or (len(same_code) > 1 and sides == {"RT", "LT"} and line is same_code[0]):
-                    out.append(_finding(line, "error", "modifier",
-                                        f"bilateral {line.code} must be billed on one line with modifier 50, "
-                                        "not with RT and LT", rule, entry))
+                    out.append(
+                        _finding(
+                            line,
+                            "error",
+                            "modifier",
+                            f"bilateral {line.code} must be billed on one line with modifier 50, not with RT and LT",
+                            rule,
+                            entry,
+                        )
+                    )
     return out
 
 
@@ -125,8 +145,16 @@ def check_units(session, line, rules):
         billed = line.units if fact.get("per", "line") == "line" else session.units_of({line.code})
         if billed > fact["max"] and (fact.get("per", "line") == "line" or line is _first(session, line.code)):
             basis = f" ({fact['basis']})" if fact.get("basis") else ""
-            out.append(_finding(line, "error", "units-frequency",
-                                f"{billed} units of {line.code}; the limit is {fact['max']}{basis}", rule, fact))
+            out.append(
+                _finding(
+                    line,
+                    "error",
+                    "units-frequency",
+                    f"{billed} units of {line.code}; the limit is {fact['max']}{basis}",
+                    rule,
+                    fact,
+                )
+            )
     return out
 
 
@@ -149,9 +177,17 @@ def check_levels(session, line, rules):
     for rule, fact in _with_fact(rules, "levels_per_session"):
         levels = sum(l.units for l in session.lines if l.code in family)
         if levels > fact["max"]:
-            out.append(_finding(line, "error", "units-frequency",
-                                f"{levels} levels of {', '.join(sorted(family & session.codes()))} in one session; "
-                                f"the limit is {fact['max']}", rule, fact))
+            out.append(
+                _finding(
+                    line,
+                    "error",
+                    "units-frequency",
+                    f"{levels} levels of {', '.join(sorted(family & session.codes()))} in one session; "
+                    f"the limit is {fact['max']}",
+                    rule,
+                    fact,
+                )
+            )
     return out
 
 
@@ -161,13 +197,25 @@ def check_regions(session, line, rules):
         fact = rule.facts.get("regions_per_session")
         if not fact or not rule.policy:
             continue
-        same_policy = [l for l in session.lines for r in session.rules.get(l.code, []) if r.policy == rule.policy
-                       and r.payer_id == rule.payer_id]
+        same_policy = [
+            l
+            for l in session.lines
+            for r in session.rules.get(l.code, [])
+            if r.policy == rule.policy and r.payer_id == rule.payer_id
+        ]
         regions = {session.kb.codes[l.code].get("region") for l in same_policy} - {None, "any"}
         if len(regions) > fact["max"] and line is same_policy[0]:
-            out.append(_finding(line, "error", "units-frequency",
-                                f"{len(regions)} spinal regions ({', '.join(sorted(regions))}) in one session under "
-                                f"{rule.policy_title or rule.policy}; the limit is {fact['max']}", rule, fact))
+            out.append(
+                _finding(
+                    line,
+                    "error",
+                    "units-frequency",
+                    f"{len(regions)} spinal regions ({', '.join(sorted(regions))}) in one session under "
+                    f"{rule.policy_title or rule.policy}; the limit is {fact['max']}",
+                    rule,
+                    fact,
+                )
+            )
     return out
 
 
@@ -180,9 +228,17 @@ def check_same_session(session, line, rules):
                 region = session.kb.codes.get(line.code, {}).get("region")
                 others = [l for l in others if session.kb.codes.get(l.code, {}).get("region") == region]
             if others:
-                out.append(_finding(line, "error", "bundled",
-                                    f"{line.code} with {', '.join(sorted({l.code for l in others}))} on the same date: "
-                                    "this payer does not pay both in one session", rule, entry))
+                out.append(
+                    _finding(
+                        line,
+                        "error",
+                        "bundled",
+                        f"{line.code} with {', '.join(sorted({l.code for l in others}))} on the same date: "
+                        "this payer does not pay both in one session",
+                        rule,
+                        entry,
+                    )
+                )
     return out
 
 
@@ -191,25 +247,54 @@ def check_diagnoses(session, line, rules):
     for dx in line.diagnoses:
         entry = session.non_billable.get(icd10.normalize(dx))
         if entry and line.date_of_service.isoformat() >= entry["from"]:
-            out.append(_finding(line, "error", "diagnosis",
-                                f"{dx} is not billable from {entry['from']}; use {', '.join(entry.get('replaced_by', []))}"))
+            out.append(
+                _finding(
+                    line,
+                    "error",
+                    "diagnosis",
+                    f"{dx} is not billable from {entry['from']}; use {', '.join(entry.get('replaced_by', []))}",
+                )
+            )
     if not line.diagnoses:
         return out + [_finding(line, "warning", "diagnosis", f"no diagnosis on the {line.code} line")]
     for rule, fact in _with_fact(rules, "diagnoses"):
         excluded = [dx for dx in line.diagnoses if icd10.matches_any(dx, fact.get("not_covered", []))]
         if excluded:
-            out.append(_finding(line, "error", "diagnosis",
-                                f"{', '.join(excluded)} does not support {line.code} under this rule", rule, fact))
+            out.append(
+                _finding(
+                    line,
+                    "error",
+                    "diagnosis",
+                    f"{', '.join(excluded)} does not support {line.code} under this rule",
+                    rule,
+                    fact,
+                )
+            )
         covered = fact.get("covered", [])
         if covered and not any(icd10.matches_any(dx, covered) for dx in line.diagnoses):
             if fact.get("completeness") == "complete":
-                out.append(_finding(line, "error", "diagnosis",
-                                    f"none of {', '.join(line.diagnoses)} is on the payer's covered list for {line.code}",
-                                    rule, fact))
+                out.append(
+                    _finding(
+                        line,
+                        "error",
+                        "diagnosis",
+                        f"none of {', '.join(line.diagnoses)} is on the payer's covered list for {line.code}",
+                        rule,
+                        fact,
+                    )
+                )
             else:
-                out.append(_finding(line, "warning", "diagnosis",
-                                    f"none of {', '.join(line.diagnoses)} is among the covered examples for {line.code} "
-                                    f"(e.g. {', '.join(covered[:4])}); check the policy's full list", rule, fact))
+                out.append(
+                    _finding(
+                        line,
+                        "warning",
+                        "diagnosis",
+                        f"none of {', '.join(line.diagnoses)} is among the covered examples for {line.code} "
+                        f"(e.g. {', '.join(covered[:4])}); check the policy's full list",
+                        rule,
+                        fact,
+                    )
+                )
     return out
 
 
@@ -218,25 +303,48 @@ def check_prior_auth(session, line, rules):
     setting = SETTINGS.get(line.place_of_service or "")
     for rule in rules:
         for entry in rule.facts.get("prior_auth", []):
-            if entry["requirement"] == "not-required" or not prior_auth_applies(entry, line.date_of_service,
-                                                                                 setting, session.state):
+            if entry["requirement"] == "not-required" or not prior_auth_applies(
+                entry, line.date_of_service, setting, session.state
+            ):
                 continue
             if setting is None and "any" not in entry.get("settings", ["any"]):
                 continue
             program = f" ({entry['program']})" if entry.get("program") else ""
             if entry["requirement"] == "required":
                 if line.prior_auth is False:
-                    out.append(_finding(line, "error", "prior-authorization",
-                                        f"prior authorization{program} is required for {line.code} here and none is on file",
-                                        rule, entry))
+                    out.append(
+                        _finding(
+                            line,
+                            "error",
+                            "prior-authorization",
+                            f"prior authorization{program} is required for {line.code} here and none is on file",
+                            rule,
+                            entry,
+                        )
+                    )
                 elif line.prior_auth is None:
-                    out.append(_finding(line, "warning", "prior-authorization",
-                                        f"prior authorization{program} is required for {line.code} here; make sure it is on file",
-                                        rule, entry))
+                    out.append(
+                        _finding(
+                            line,
+                            "warning",
+                            "prior-authorization",
+                            f"prior authorization{program} is required for {line.code} here; make sure it is on file",
+                            rule,
+                            entry,
+                        )
+                    )
             elif line.prior_auth is not True:
-                out.append(_finding(line, "info", "prior-authorization",
-                                    f"voluntary prior authorization{program} applies; without it the claim goes to "
-                                    "pre-payment review", rule, entry))
+                out.append(
+                    _finding(
+                        line,
+                        "info",
+                        "prior-authorization",
+                        f"voluntary prior authorization{program} applies; without it the claim goes to "
+                        "pre-payment review",
+                        rule,
+                        entry,
+                    )
+                )
     return out
 
 
@@ -244,12 +352,27 @@ def check_time(session, line, rules):
     out = []
     for rule, fact in _with_fact(rules, "time_threshold"):
         if line.minutes is None:
-            out.append(_finding(line, "warning", "medical-necessity",
-                                f"{line.code} needs at least {fact['min_minutes']} minutes; give the minutes", rule, fact))
+            out.append(
+                _finding(
+                    line,
+                    "warning",
+                    "medical-necessity",
+                    f"{line.code} needs at least {fact['min_minutes']} minutes; give the minutes",
+                    rule,
+                    fact,
+                )
+            )
         elif line.minutes < fact["min_minutes"] * (line.units if fact["per"] == "unit" else 1):
-            out.append(_finding(line, "error", "medical-necessity",
-                                f"{line.minutes} minutes is under the {fact['min_minutes']}-minute threshold for {line.code}",
-                                rule, fact))
+            out.append(
+                _finding(
+                    line,
+                    "error",
+                    "medical-necessity",
+                    f"{line.minutes} minutes is under the {fact['min_minutes']}-minute threshold for {line.code}",
+                    rule,
+                    fact,
+                )
+            )
     return out
 
 
@@ -260,18 +383,42 @@ def check_epidural_approaches(session, line, rules):
     entry = codes.get(line.code, {})
     if entry.get("family") != "epidural-interlaminar":
         return []
-    others = [l for l in session.lines if codes.get(l.code, {}).get("family") == "epidural-transforaminal"
-              and codes[l.code].get("region") == entry.get("region")]
-    recorded = any(set(c["codes"]) & {l.code for l in others}
-                   for r in rules + [r for l in others for r in session.rules.get(l.code, [])]
-                   for c in r.facts.get("not_same_session", []))
+    others = [
+        l
+        for l in session.lines
+        if codes.get(l.code, {}).get("family") == "epidural-transforaminal"
+        and codes[l.code].get("region") == entry.get("region")
+    ]
+    recorded = any(
+        set(c["codes"]) & {l.code for l in others}
+        for r in rules + [r for l in others for r in session.rules.get(l.code, [])]
+        for c in r.facts.get("not_same_session", [])
+    )
     if not others or recorded:
         return []
-    return [_finding(line, "info", "bundled",
-                     f"{line.code} with {', '.join(sorted({l.code for l in others}))}: interlaminar and transforaminal "
-                     "epidurals in the same region on one date. No rule recorded for this payer says whether both "
-                     "are paid; check the NCCI edits and document why both approaches were needed")]
+    return [
+        _finding(
+            line,
+            "info",
+            "bundled",
+            f"{line.code} with {', '.join(sorted({l.code for l in others}))}: interlaminar and transforaminal "
+            "epidurals in the same region on one date. No rule recorded for this payer says whether both "
+            "are paid; check the NCCI edits and document why both approaches were needed",
+        )
+    ]
 
 
-ALL_CHECKS = (check_codes_known, check_epidural_approaches, check_coverage, check_add_on, check_modifiers, check_units, check_levels,
-              check_regions, check_same_session, check_diagnoses, check_prior_auth, check_time)
+ALL_CHECKS = (
+    check_codes_known,
+    check_epidural_approaches,
+    check_coverage,
+    check_add_on,
+    check_modifiers,
+    check_units,
+    check_levels,
+    check_regions,
+    check_same_session,
+    check_diagnoses,
+    check_prior_auth,
+    check_time,
+)

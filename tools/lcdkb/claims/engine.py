@@ -1,5 +1,6 @@
 """Group claim lines into sessions, find the payer's rules for each, and run every check; ``ClaimStream`` does it
 claim by claim for input of any length."""
+
 from __future__ import annotations
 
 import hashlib
@@ -48,7 +49,7 @@ def _check_session(kb: KnowledgeBase, lines: list[ClaimLine]) -> list[Finding]:
 
 # --- streaming: claim by claim -----------------------------------------------------------------------------------
 
-MAX_CLAIM_LINES = 1000      # one claim's lines held at once; a longer claim is an input problem
+MAX_CLAIM_LINES = 1000  # one claim's lines held at once; a longer claim is an input problem
 
 
 class SeenClaims:
@@ -61,7 +62,7 @@ class SeenClaims:
     @staticmethod
     def _hash(claim_id: str) -> int:
         digest = hashlib.blake2b(claim_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-        return int.from_bytes(digest, "little") | 1          # never 0: 0 marks an empty slot
+        return int.from_bytes(digest, "little") | 1  # never 0: 0 marks an empty slot
 
     def _slot(self, key: int) -> int:
         mask = len(self.slots) - 1
@@ -92,13 +93,14 @@ class SeenClaims:
 @dataclass
 class _Claim:
     """The run of consecutive lines of one claim, held until the claim ends."""
+
     claim_id: str
     lines: list[ClaimLine] = field(default_factory=list)
-    good: int = 0                       # lines read without a problem
+    good: int = 0  # lines read without a problem
     first_good: int = 0
     last_good: int = 0
-    bad_line: int | None = None         # the first line with a problem: the claim is then not checked
-    explained: bool = False             # a problem already said that these lines are not checked
+    bad_line: int | None = None  # the first line with a problem: the claim is then not checked
+    explained: bool = False  # a problem already said that these lines are not checked
 
 
 class ClaimStream:
@@ -114,7 +116,7 @@ class ClaimStream:
         self.kb, self.items = kb, items
         self.claim: _Claim | None = None
         self.seen = SeenClaims()
-        self.taint_next: int | None = None      # a line with an unknown claim ID just before the next claim
+        self.taint_next: int | None = None  # a line with an unknown claim ID just before the next claim
         self.lines_checked = 0
 
     def __iter__(self) -> Iterator[Finding | InputProblem]:
@@ -136,8 +138,11 @@ class ClaimStream:
         claim.first_good, claim.last_good = claim.first_good or line.line_no, line.line_no
         if claim.bad_line is None and len(claim.lines) >= MAX_CLAIM_LINES:
             claim.bad_line, claim.lines, claim.explained = line.line_no, [], True
-            yield InputProblem(line.line_no, f"claim {quoted(line.claim_id)} has more than {MAX_CLAIM_LINES} lines; "
-                                             "none of its lines were checked", line.claim_id)
+            yield InputProblem(
+                line.line_no,
+                f"claim {quoted(line.claim_id)} has more than {MAX_CLAIM_LINES} lines; none of its lines were checked",
+                line.claim_id,
+            )
         if claim.bad_line is None:
             claim.lines.append(line)
 
@@ -162,9 +167,13 @@ class ClaimStream:
         self.claim = _Claim(claim_id)
         if claim_id in self.seen:
             self.claim.bad_line, self.claim.explained = line_no, True
-            yield InputProblem(line_no, f"claim {quoted(claim_id)} already appeared earlier, with other claims in "
-                                        "between; a claim's lines must be next to each other (these lines were not "
-                                        "checked)", claim_id)
+            yield InputProblem(
+                line_no,
+                f"claim {quoted(claim_id)} already appeared earlier, with other claims in "
+                "between; a claim's lines must be next to each other (these lines were not "
+                "checked)",
+                claim_id,
+            )
         self.seen.add(claim_id)
 
     def _finish(self):
@@ -175,7 +184,13 @@ class ClaimStream:
             self.lines_checked += len(claim.lines)
             yield from check_claims(self.kb, claim.lines)
         elif claim.good and not claim.explained:
-            lines = (f"line {claim.first_good}" if claim.good == 1
-                     else f"{claim.good} lines from line {claim.first_good} to {claim.last_good}")
-            yield InputProblem(claim.first_good, f"claim {quoted(claim.claim_id)} ({lines}) was not checked: "
-                                                 f"line {claim.bad_line} has an input problem", claim.claim_id)
+            lines = (
+                f"line {claim.first_good}"
+                if claim.good == 1
+                else f"{claim.good} lines from line {claim.first_good} to {claim.last_good}"
+            )
+            yield InputProblem(
+                claim.first_good,
+                f"claim {quoted(claim.claim_id)} ({lines}) was not checked: line {claim.bad_line} has an input problem",
+                claim.claim_id,
+            )

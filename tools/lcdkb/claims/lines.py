@@ -8,6 +8,7 @@ swallows lines, a value that is too long, a NUL byte, a byte that is not UTF-8, 
 modifier are each a problem. A header problem, a row over ``MAX_ROW_BYTES`` or input over the size limit ends
 the file.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -21,25 +22,67 @@ from datetime import date
 
 from lcdkb.terminal import quoted
 
-COLUMNS = ("claim_id", "date_of_service", "payer_id", "state", "place_of_service", "code", "modifiers", "units",
-           "diagnoses", "minutes", "prior_auth")
+COLUMNS = (
+    "claim_id",
+    "date_of_service",
+    "payer_id",
+    "state",
+    "place_of_service",
+    "code",
+    "modifiers",
+    "units",
+    "diagnoses",
+    "minutes",
+    "prior_auth",
+)
 REQUIRED = ("claim_id", "date_of_service", "code")
 # Names people give the columns, normalized (lower case, words joined by "_") -> the column lcdkb reads.
 ALIASES = {
-    "claim": "claim_id", "claim_no": "claim_id", "claim_number": "claim_id", "claimid": "claim_id",
-    "dos": "date_of_service", "date": "date_of_service", "service_date": "date_of_service",
-    "payer": "payer_id", "payer_name": "payer_id", "payerid": "payer_id", "insurer": "payer_id", "plan": "payer_id",
-    "st": "state", "pos": "place_of_service", "place": "place_of_service",
-    "cpt": "code", "hcpcs": "code", "cpt_code": "code", "hcpcs_code": "code", "procedure": "code",
-    "procedure_code": "code", "modifier": "modifiers", "mod": "modifiers", "mods": "modifiers",
-    "unit": "units", "qty": "units", "quantity": "units", "minute": "minutes", "mins": "minutes", "time": "minutes",
-    "dx": "diagnoses", "icd10": "diagnoses", "icd_10": "diagnoses", "icd": "diagnoses", "diagnosis": "diagnoses",
-    "dx_codes": "diagnoses", "diagnosis_codes": "diagnoses",
-    "pa": "prior_auth", "prior_authorization": "prior_auth", "auth": "prior_auth", "authorization": "prior_auth",
+    "claim": "claim_id",
+    "claim_no": "claim_id",
+    "claim_number": "claim_id",
+    "claimid": "claim_id",
+    "dos": "date_of_service",
+    "date": "date_of_service",
+    "service_date": "date_of_service",
+    "payer": "payer_id",
+    "payer_name": "payer_id",
+    "payerid": "payer_id",
+    "insurer": "payer_id",
+    "plan": "payer_id",
+    "st": "state",
+    "pos": "place_of_service",
+    "place": "place_of_service",
+    "cpt": "code",
+    "hcpcs": "code",
+    "cpt_code": "code",
+    "hcpcs_code": "code",
+    "procedure": "code",
+    "procedure_code": "code",
+    "modifier": "modifiers",
+    "mod": "modifiers",
+    "mods": "modifiers",
+    "unit": "units",
+    "qty": "units",
+    "quantity": "units",
+    "minute": "minutes",
+    "mins": "minutes",
+    "time": "minutes",
+    "dx": "diagnoses",
+    "icd10": "diagnoses",
+    "icd_10": "diagnoses",
+    "icd": "diagnoses",
+    "diagnosis": "diagnoses",
+    "dx_codes": "diagnoses",
+    "diagnosis_codes": "diagnoses",
+    "pa": "prior_auth",
+    "prior_authorization": "prior_auth",
+    "auth": "prior_auth",
+    "authorization": "prior_auth",
 }
-MAX_FIELD_CHARS = 10 * 1024          # one value
-MAX_ROW_BYTES = 64 * 1024            # one row, with any lines a quoted value spans; more ends the file
-MAX_FILE_BYTES = 512 * 2**20         # the whole input (``lcdkb check --max-claims-mib`` changes it)
+MAX_FIELD_CHARS = 10 * 1024  # one value
+MAX_ROW_BYTES = 64 * 1024  # one row, with any lines a quoted value spans; more ends the file
+MAX_FILE_BYTES = 512 * 2**20  # the whole input (``lcdkb check --max-claims-mib`` changes it)
 MAX_COLUMNS = 50
 
 _LIST_SPLIT = re.compile(r"[\s,;|]+")
@@ -52,7 +95,7 @@ _DIAGNOSIS = re.compile(r"[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?")
 _MODIFIER = re.compile(r"[0-9A-Z]{2}")
 _CSV_ERRORS = {
     "unexpected end of data": "a quoted value is never closed (a stray quote?)",
-    "',' expected after '\"'": "a quote inside a quoted value (write a quote in a value as two quotes: \"\")",
+    "',' expected after '\"'": 'a quote inside a quoted value (write a quote in a value as two quotes: "")',
     "new-line character seen in unquoted field": "a carriage return (CR) inside a value that is not quoted",
 }
 
@@ -69,15 +112,15 @@ class ClaimLine:
     units: int = 1
     diagnoses: tuple[str, ...] = ()
     minutes: int | None = None
-    prior_auth: bool | None = None      # True: on file; False: none; None: not said
-    line_no: int = 0                    # CSV line number (0 for flags)
+    prior_auth: bool | None = None  # True: on file; False: none; None: not said
+    line_no: int = 0  # CSV line number (0 for flags)
 
 
 @dataclass
 class InputProblem:
     line_no: int
     message: str
-    claim_id: str | None = None         # the claim the line belongs to, when that can be read for sure
+    claim_id: str | None = None  # the claim the line belongs to, when that can be read for sure
 
 
 @dataclass
@@ -97,8 +140,8 @@ def split_list(text: str | None) -> tuple[str, ...]:
 
 # --- one line from text values ---------------------------------------------------------------------------------
 
-def parse_line(values: dict[str, str | None], line_no: int = 0,
-               modifiers: Collection[str] | None = None) -> ClaimLine:
+
+def parse_line(values: dict[str, str | None], line_no: int = 0, modifiers: Collection[str] | None = None) -> ClaimLine:
     """One line from text values. Raises ValueError with a message a biller understands. ``modifiers``: the
     modifier catalogue (``kb.modifiers``); without it a modifier only has to look like one."""
     cleaned = {name: value.strip(" \t") for name, value in values.items() if isinstance(value, str)}
@@ -108,13 +151,20 @@ def parse_line(values: dict[str, str | None], line_no: int = 0,
         raise ValueError(f"missing {', '.join(missing)}")
     if not get("payer_id") and not get("state"):
         raise ValueError("give payer_id or state")
-    return ClaimLine(claim_id=get("claim_id"), date_of_service=parse_date(get("date_of_service")),
-                     code=_code(get("code")), payer_id=_plain(get("payer_id"), "payer_id"),
-                     state=(_plain(get("state"), "state") or "").upper() or None,
-                     place_of_service=_place_of_service(get("place_of_service")),
-                     modifiers=_modifiers(get("modifiers"), modifiers), units=_whole(get("units"), "units", 1),
-                     diagnoses=_diagnoses(get("diagnoses")), minutes=_whole(get("minutes"), "minutes", None),
-                     prior_auth=_yes_no(get("prior_auth")), line_no=line_no)
+    return ClaimLine(
+        claim_id=get("claim_id"),
+        date_of_service=parse_date(get("date_of_service")),
+        code=_code(get("code")),
+        payer_id=_plain(get("payer_id"), "payer_id"),
+        state=(_plain(get("state"), "state") or "").upper() or None,
+        place_of_service=_place_of_service(get("place_of_service")),
+        modifiers=_modifiers(get("modifiers"), modifiers),
+        units=_whole(get("units"), "units", 1),
+        diagnoses=_diagnoses(get("diagnoses")),
+        minutes=_whole(get("minutes"), "minutes", None),
+        prior_auth=_yes_no(get("prior_auth")),
+        line_no=line_no,
+    )
 
 
 def parse_date(text: str) -> date:
@@ -147,8 +197,9 @@ def _plain(text: str | None, name: str) -> str | None:
 
 def _place_of_service(text: str | None) -> str | None:
     if text is not None and not (text.isascii() and _POS.fullmatch(text)):
-        raise ValueError(f"place_of_service {show(text)} is not a two-digit place of service code "
-                         "(for example 11, 22, 24)")
+        raise ValueError(
+            f"place_of_service {show(text)} is not a two-digit place of service code (for example 11, 22, 24)"
+        )
     return text
 
 
@@ -160,7 +211,7 @@ def _modifiers(text: str | None, catalogue: Collection[str] | None) -> tuple[str
     out = []
     for part in _parts(text):
         modifier = _ascii_match(_MODIFIER, part)
-        if modifier is None or catalogue is not None and modifier not in catalogue:
+        if modifier is None or (catalogue is not None and modifier not in catalogue):
             known = f" (known: {', '.join(sorted(catalogue))})" if catalogue is not None else ""
             raise ValueError(f"modifier {show(part)} is not in the modifier catalogue{known}")
         out.append(modifier)
@@ -180,9 +231,12 @@ def _diagnoses(text: str | None) -> tuple[str, ...]:
 def _whole(text: str | None, name: str, default):
     if text is None:
         return default
-    if not (text.isascii() and _WHOLE.fullmatch(text)) or int(text) == 0 and name == "units":
-        raise ValueError(f"{name} {show(text)} must be a whole number" + (" of 1 or more" if name == "units" else "")
-                         + " (digits 0-9, at most 6)")
+    if not (text.isascii() and _WHOLE.fullmatch(text)) or (int(text) == 0 and name == "units"):
+        raise ValueError(
+            f"{name} {show(text)} must be a whole number"
+            + (" of 1 or more" if name == "units" else "")
+            + " (digits 0-9, at most 6)"
+        )
     return int(text)
 
 
@@ -198,6 +252,7 @@ def _yes_no(text: str | None) -> bool | None:
 
 
 # --- physical lines --------------------------------------------------------------------------------------------
+
 
 class StopReading(Exception):
     """The rest of the input cannot be read safely; ``problem`` says where and why."""
@@ -233,43 +288,59 @@ class _LineFeed:
         if len(raw) > room:
             raise StopReading(self._too_long())
         if self.bytes_read > self.max_bytes:
-            raise StopReading(InputProblem(self.line_no, f"the input is over {self.max_bytes // 2**20} MiB; stopped "
-                                                         "reading here (--max-claims-mib raises the limit)"))
+            raise StopReading(
+                InputProblem(
+                    self.line_no,
+                    f"the input is over {self.max_bytes // 2**20} MiB; stopped "
+                    "reading here (--max-claims-mib raises the limit)",
+                )
+            )
         return self._decode(raw)
 
     def _too_long(self) -> InputProblem:
         limit = f"{MAX_ROW_BYTES // 1024} KiB"
         if self.line_no > self.record_start:
-            return InputProblem(self.record_start, f"a quoted value opened on this line is still open after {limit} "
-                                                   f"at line {self.line_no} (a stray quote?); stopped reading")
-        return InputProblem(self.line_no, f"the line is longer than {limit} (a missing line break, or not a CSV "
-                                          "file?); stopped reading")
+            return InputProblem(
+                self.record_start,
+                f"a quoted value opened on this line is still open after {limit} "
+                f"at line {self.line_no} (a stray quote?); stopped reading",
+            )
+        return InputProblem(
+            self.line_no, f"the line is longer than {limit} (a missing line break, or not a CSV file?); stopped reading"
+        )
 
     def _decode(self, raw: bytes) -> str:
         if self.line_no == 1 and raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8):]
+            raw = raw[len(codecs.BOM_UTF8) :]
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            column = len(raw[:exc.start].decode("utf-8")) + 1
-            self.problems.append(InputProblem(self.line_no, f"not UTF-8: byte 0x{raw[exc.start]:02x} at column "
-                                                            f"{column} (byte {exc.start + 1} of the line); save "
-                                                            "the file as UTF-8"))
+            column = len(raw[: exc.start].decode("utf-8")) + 1
+            self.problems.append(
+                InputProblem(
+                    self.line_no,
+                    f"not UTF-8: byte 0x{raw[exc.start]:02x} at column "
+                    f"{column} (byte {exc.start + 1} of the line); save "
+                    "the file as UTF-8",
+                )
+            )
             text = raw.decode("utf-8", "replace")
         if "\0" in text:
-            self.problems.append(InputProblem(self.line_no, f"a NUL byte at column {text.index(chr(0)) + 1} "
-                                                            "(a binary file?)"))
+            self.problems.append(
+                InputProblem(self.line_no, f"a NUL byte at column {text.index(chr(0)) + 1} (a binary file?)")
+            )
             text = text.replace("\0", "\ufffd")
         return text
 
 
 # --- records ---------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Record:
-    first: int                          # line numbers of the physical lines the csv reader read for this row
+    first: int  # line numbers of the physical lines the csv reader read for this row
     last: int
-    fields: list[str] | None            # None when the row could not be read as one line of CSV
+    fields: list[str] | None  # None when the row could not be read as one line of CSV
     problems: list[InputProblem]
 
 
@@ -291,8 +362,14 @@ def _record(feed: _LineFeed, fields: list[str] | None, error: csv.Error | None) 
     first, last = feed.record_start, feed.line_no
     problems = list(feed.problems)
     if last > first:
-        problems.insert(0, InputProblem(first, f"a quoted value opened on this line runs on to line {last} (a stray "
-                                               f"quote?); lines {first} to {last} were read as one row and not checked"))
+        problems.insert(
+            0,
+            InputProblem(
+                first,
+                f"a quoted value opened on this line runs on to line {last} (a stray "
+                f"quote?); lines {first} to {last} were read as one row and not checked",
+            ),
+        )
         fields = None
     elif error is not None:
         text = str(error)
@@ -302,6 +379,7 @@ def _record(feed: _LineFeed, fields: list[str] | None, error: csv.Error | None) 
 
 
 # --- the header ------------------------------------------------------------------------------------------------
+
 
 def suggest_column(name: str) -> str | None:
     """The known column a header name probably means: ``payer`` -> payer_id, ``Place of Service`` ->
@@ -320,8 +398,9 @@ def header_problems(header: list[str]) -> list[str]:
     if len(header) > MAX_COLUMNS:
         return [f"the header has {len(header)} columns; a claims file has at most {len(COLUMNS)}: {', '.join(COLUMNS)}"]
     problems = []
-    missing = [c for c in REQUIRED if c not in header] + ([] if {"payer_id", "state"} & set(header)
-                                                          else ["payer_id or state"])
+    missing = [c for c in REQUIRED if c not in header] + (
+        [] if {"payer_id", "state"} & set(header) else ["payer_id or state"]
+    )
     if missing:
         problems.append(f"the header lacks {', '.join(missing)}; expected columns: {', '.join(COLUMNS)}")
     seen: dict[str, int] = {}
@@ -340,10 +419,11 @@ def header_problems(header: list[str]) -> list[str]:
 
 # --- rows ------------------------------------------------------------------------------------------------------
 
+
 def _claim_of(record: _Record, header: list[str]) -> str | None:
     """The row's claim ID when it can be read for sure (the row was read, the column lines up), else None."""
     fields, where = record.fields, header.index("claim_id")
-    if fields is None or where >= len(fields) or len(fields) != len(header) and where != 0:
+    if fields is None or where >= len(fields) or (len(fields) != len(header) and where != 0):
         return None
     value = fields[where].strip(" \t")
     return value if value and "\ufffd" not in value else None
@@ -369,7 +449,7 @@ def _row(record: _Record, header: list[str], modifiers) -> Iterator[ClaimLine | 
             yield problem
         return
     if not any(value.strip() for value in record.fields):
-        return                                                  # a blank line
+        return  # a blank line
     message = _row_problem(record, header)
     if message is None:
         try:
@@ -382,8 +462,10 @@ def _row(record: _Record, header: list[str], modifiers) -> Iterator[ClaimLine | 
 
 # --- the file --------------------------------------------------------------------------------------------------
 
-def read_claims(stream, modifiers: Collection[str] | None = None,
-                max_bytes: int = MAX_FILE_BYTES) -> Iterator[ClaimLine | InputProblem]:
+
+def read_claims(
+    stream, modifiers: Collection[str] | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> Iterator[ClaimLine | InputProblem]:
     """Claim lines and input problems from a binary stream of CSV, in file order, one row at a time.
     A header problem, or a problem that leaves the rest unreadable, is the last item."""
     feed = _LineFeed(stream, max_bytes)

@@ -5,6 +5,7 @@ to a temporary file past 1 MiB) so that they can follow the findings array in th
 table every value from the user or the data goes through ``lcdkb.terminal`` so that a claim ID with a line
 break or an escape sequence cannot forge a report line.
 """
+
 from __future__ import annotations
 
 import io
@@ -55,16 +56,20 @@ class TextReport:
         if not self.header_written:
             self.out.write(f"{'claim':<10} {'line':>4}  {'code':<6} {'severity':<8} {'reason':<19} message\n")
             self.header_written = True
-        self.out.write(f"{quoted(f.claim_id):<10} {f.line_no or '':>4}  {safe(f.code):<6} {f.severity:<8} "
-                       f"{f.group:<19} {safe(f.message)}\n")
+        self.out.write(
+            f"{quoted(f.claim_id):<10} {f.line_no or '':>4}  {safe(f.code):<6} {f.severity:<8} "
+            f"{f.group:<19} {safe(f.message)}\n"
+        )
         if f.rule_id:
             source = f"; source {safe(f.sources[0])}" if f.sources else ""
             self.out.write(f"{'':<41}rule {safe(f.rule_id)}{source}\n")
 
     def close(self, tally: Tally) -> None:
         notes = f"; {tally.input_problems} input problem(s)" if tally.input_problems else ""
-        self.out.write(f"{tally.lines_checked} line(s) checked: {tally.errors} error(s), {tally.warnings} warning(s), "
-                       f"{tally.notes} note(s){notes}\n")
+        self.out.write(
+            f"{tally.lines_checked} line(s) checked: {tally.errors} error(s), {tally.warnings} warning(s), "
+            f"{tally.notes} note(s){notes}\n"
+        )
 
 
 class JsonReport:

@@ -1,4 +1,5 @@
 """The baseline changes.json compares against: a previous export (all.json or its folder) or a git revision."""
+
 from __future__ import annotations
 
 import io
@@ -62,11 +63,15 @@ def _safe_members(tar: tarfile.TarFile, revision: str) -> list[tarfile.TarInfo]:
     for member in members:
         parts = PurePosixPath(member.name).parts
         if member.name.startswith("/") or ".." in parts:
-            raise BaselineError(f"the data at {quoted(revision)} holds a path outside its folder "
-                                f"({quoted(member.name)}); it cannot be a baseline")
+            raise BaselineError(
+                f"the data at {quoted(revision)} holds a path outside its folder "
+                f"({quoted(member.name)}); it cannot be a baseline"
+            )
         if not (member.isfile() or member.isdir()):
-            raise BaselineError(f"the data at {quoted(revision)} holds a link or special file ({quoted(member.name)}); "
-                                "data folders hold plain files only, so it cannot be a baseline")
+            raise BaselineError(
+                f"the data at {quoted(revision)} holds a link or special file ({quoted(member.name)}); "
+                "data folders hold plain files only, so it cannot be a baseline"
+            )
     return members
 
 
@@ -81,13 +86,17 @@ def export_at_revision(revision: str, data_dir: Path) -> dict:
     try:
         top = Path(_git(["rev-parse", "--show-toplevel"], data_dir).decode().strip())
     except BaselineError:
-        raise BaselineError(f"{quoted(revision)} is neither an export file nor a git revision "
-                            f"(the data folder {data_dir} is not in a git repository)") from None
+        raise BaselineError(
+            f"{quoted(revision)} is neither an export file nor a git revision "
+            f"(the data folder {data_dir} is not in a git repository)"
+        ) from None
     relative = data_dir.relative_to(top).as_posix()
     try:
         archive = _git(["archive", "--format=tar", "--end-of-options", revision, relative], top)
     except BaselineError as exc:
-        raise BaselineError(f"{quoted(revision)} is neither an export file nor a git revision with {relative}/: {exc}") from None
+        raise BaselineError(
+            f"{quoted(revision)} is neither an export file nor a git revision with {relative}/: {exc}"
+        ) from None
     with tempfile.TemporaryDirectory(prefix="lcdkb-baseline-") as tmp:
         try:
             with tarfile.open(fileobj=io.BytesIO(archive)) as tar:

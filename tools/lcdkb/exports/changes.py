@@ -1,4 +1,5 @@
 """changes.json: rules added, changed and removed against a baseline export, so consumers can sync."""
+
 from __future__ import annotations
 
 from lcdkb.exports import SCHEMA_VERSION
@@ -10,14 +11,22 @@ def changes_document(current: dict, baseline: dict | None, kind: str | None = No
     before = {r["id"]: r for r in baseline["rules"]} if baseline else {}
     added = [_entry(now[i], []) for i in sorted(now.keys() - before.keys())]
     removed = [_entry(before[i], [], gone=True) for i in sorted(before.keys() - now.keys())]
-    changed = [_entry(now[i], _changed_fields(before[i], now[i])) for i in sorted(now.keys() & before.keys())
-               if before[i]["digest"] != now[i]["digest"]]
+    changed = [
+        _entry(now[i], _changed_fields(before[i], now[i]))
+        for i in sorted(now.keys() & before.keys())
+        if before[i]["digest"] != now[i]["digest"]
+    ]
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": current["generated_at"],
-        "baseline": None if baseline is None else {
-            "kind": kind, "ref": ref, "generated_at": baseline["generated_at"],
-            "data_digest": baseline["source"]["data_digest"]},
+        "baseline": None
+        if baseline is None
+        else {
+            "kind": kind,
+            "ref": ref,
+            "generated_at": baseline["generated_at"],
+            "data_digest": baseline["source"]["data_digest"],
+        },
         "added": added,
         "changed": changed,
         "removed": removed,
@@ -25,13 +34,20 @@ def changes_document(current: dict, baseline: dict | None, kind: str | None = No
 
 
 def _entry(rule: dict, fields: list[str], gone: bool = False) -> dict:
-    return {"id": rule["id"], "payer_id": rule["payer_id"], "code": rule["code"], "fields": fields,
-            "digest": None if gone else rule["digest"]}
+    return {
+        "id": rule["id"],
+        "payer_id": rule["payer_id"],
+        "code": rule["code"],
+        "fields": fields,
+        "digest": None if gone else rule["digest"],
+    }
 
 
 def _changed_fields(old: dict, new: dict) -> list[str]:
     ignore = {"digest"}
-    fields = [k for k in sorted(old.keys() | new.keys()) if k not in ignore and k != "review" and old.get(k) != new.get(k)]
+    fields = [
+        k for k in sorted(old.keys() | new.keys()) if k not in ignore and k != "review" and old.get(k) != new.get(k)
+    ]
     old_review = {k: v for k, v in old.get("review", {}).items() if k != "status"}
     new_review = {k: v for k, v in new.get("review", {}).items() if k != "status"}
     return sorted(fields + (["review"] if old_review != new_review else []))

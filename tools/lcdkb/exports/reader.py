@@ -10,13 +10,14 @@ knowledge base or an ``ExportError`` (a ``ValueError``) with a short reason and 
 3. Unknown fields are dropped, so an export with extra fields reads into exactly the same model.
 4. Every rule must name a payer and a code the document defines, and cite a source.
 """
+
 from __future__ import annotations
 
 import itertools
 import json
 import math
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from jsonschema.exceptions import best_match
@@ -25,8 +26,8 @@ from lcdkb.exports.records import FACT_FIELDS
 from lcdkb.model import KnowledgeBase, Payer, Rule, Source
 from lcdkb.strict_yaml import clip
 
-MAX_EXPORT_BYTES = 256 * 2**20     # all.json takes about 6 KB per rule: 60 MB at 10,000 rules
-MAX_DEPTH = 64                     # the export nests 6 levels; newer minor versions get room to grow
+MAX_EXPORT_BYTES = 256 * 2**20  # all.json takes about 6 KB per rule: 60 MB at 10,000 rules
+MAX_DEPTH = 64  # the export nests 6 levels; newer minor versions get room to grow
 MAX_NUMBER_CHARS = 24
 EXPORT_SCHEMA = "export.schema.json"
 
@@ -55,7 +56,7 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     with path.open("rb") as handle:
         if os.fstat(handle.fileno()).st_size > max_bytes:
             raise ExportError(f"the file is larger than the limit of {max_bytes:,} bytes")
-        raw = handle.read(max_bytes + 1)     # and never more, should the file grow while it is read
+        raw = handle.read(max_bytes + 1)  # and never more, should the file grow while it is read
     if len(raw) > max_bytes:
         raise ExportError(f"the file is larger than the limit of {max_bytes:,} bytes")
     return raw
@@ -68,8 +69,9 @@ def parse_export(raw: bytes) -> object:
     except UnicodeDecodeError as exc:
         raise ExportError(f"byte {exc.start:,} is not UTF-8 text") from None
     try:
-        document = json.loads(text, parse_constant=_no_constant, parse_int=_integer, parse_float=_float,
-                              object_pairs_hook=_object)
+        document = json.loads(
+            text, parse_constant=_no_constant, parse_int=_integer, parse_float=_float, object_pairs_hook=_object
+        )
     except json.JSONDecodeError as exc:
         raise ExportError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
@@ -175,9 +177,10 @@ def _a(value) -> str:
     return names.get(type(value), "null" if value is None else "a value")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _flat_schema() -> dict:
     from lcdkb.schemas import flatten, schema_text
+
     return flatten(json.loads(schema_text(EXPORT_SCHEMA)), EXPORT_SCHEMA)
 
 
@@ -188,19 +191,24 @@ def relaxed(schema):
         return [relaxed(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    return {key: (value if key in ("enum", "const", "required") else relaxed(value)) for key, value in schema.items()
-            if not (key in ("additionalProperties", "unevaluatedProperties") and value is False)}
+    return {
+        key: (value if key in ("enum", "const", "required") else relaxed(value))
+        for key, value in schema.items()
+        if not (key in ("additionalProperties", "unevaluatedProperties") and value is False)
+    }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator():
     from lcdkb.schemas import compiled
+
     return compiled(relaxed(_flat_schema()))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fast_validator():
     from lcdkb.schemas import jsonschema_rs
+
     if jsonschema_rs is None:
         return None
     return jsonschema_rs.Draft202012Validator(relaxed(_flat_schema()), validate_formats=True)
@@ -275,25 +283,44 @@ def knowledge_base_from_export(document: dict) -> KnowledgeBase:
     kb = KnowledgeBase(
         codes={c["code"]: _source_ids(c, catalogue_sources) for c in document["codes"]},
         states={s["code"]: {k: s[k] for k in ("code", "name", "kind")} for s in document["states"]},
-        jurisdictions={j["id"]: _source_ids({k: v for k, v in j.items() if k != "payer_id"}, catalogue_sources,
-                                            keep=("states",))
-                       for j in document["jurisdictions"]},
+        jurisdictions={
+            j["id"]: _source_ids({k: v for k, v in j.items() if k != "payer_id"}, catalogue_sources, keep=("states",))
+            for j in document["jurisdictions"]
+        },
         modifiers={m["code"]: _compact(m) for m in document["modifiers"]},
         catalogue_sources=catalogue_sources,
     )
-    kb.diagnoses = {d["code"]: _source_ids(d, catalogue_sources, keep=("sources",))
-                    for d in document.get("diagnoses", [])}
+    kb.diagnoses = {
+        d["code"]: _source_ids(d, catalogue_sources, keep=("sources",)) for d in document.get("diagnoses", [])
+    }
     for p in document["payers"]:
         kb.payers[p["id"]] = Payer(
-            id=p["id"], name=p["name"], kind=p["kind"], jurisdiction=p["jurisdiction"], states=tuple(p["states"]),
-            path=None, aliases=tuple(p["aliases"]), website=p["website"], notes=p["notes"],
-            review_interval_days=p["review_interval_days"], sources=tuple(Source(**s) for s in p["sources"]))
+            id=p["id"],
+            name=p["name"],
+            kind=p["kind"],
+            jurisdiction=p["jurisdiction"],
+            states=tuple(p["states"]),
+            path=None,
+            aliases=tuple(p["aliases"]),
+            website=p["website"],
+            notes=p["notes"],
+            review_interval_days=p["review_interval_days"],
+            sources=tuple(Source(**s) for s in p["sources"]),
+        )
     for r in document["rules"]:
         review = r["review"]
-        kb.rules.append(Rule(
-            payer_id=r["payer_id"], code=r["code"], policy=r["policy"], policy_title=r["policy_title"],
-            facts={k: r[k] for k in FACT_FIELDS if r.get(k) is not None},
-            sources=tuple(Source(**s) for s in r["sources"]), last_reviewed=review["last_reviewed"],
-            reviewed_by=review["reviewed_by"], review_interval_days=review["review_interval_days"]))
+        kb.rules.append(
+            Rule(
+                payer_id=r["payer_id"],
+                code=r["code"],
+                policy=r["policy"],
+                policy_title=r["policy_title"],
+                facts={k: r[k] for k in FACT_FIELDS if r.get(k) is not None},
+                sources=tuple(Source(**s) for s in r["sources"]),
+                last_reviewed=review["last_reviewed"],
+                reviewed_by=review["reviewed_by"],
+                review_interval_days=review["review_interval_days"],
+            )
+        )
     kb.rules.sort(key=lambda r: (r.payer_id, r.code))
     return kb

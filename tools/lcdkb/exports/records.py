@@ -1,4 +1,5 @@
 """Model objects as plain, explicit JSON records: every key always present, null when not recorded."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,8 +9,23 @@ from datetime import date
 from lcdkb.freshness import next_review_due, review_status
 from lcdkb.model import CONFIDENCE_ORDER, KnowledgeBase, Payer, Rule, Source
 
-FACT_FIELDS = ("coverage", "coverage_criteria", "prior_auth", "modifiers", "units", "frequency", "levels_per_session",
-               "regions_per_session", "imaging", "diagnoses", "not_same_session", "time_threshold", "repeat_criteria", "documentation", "notes")
+FACT_FIELDS = (
+    "coverage",
+    "coverage_criteria",
+    "prior_auth",
+    "modifiers",
+    "units",
+    "frequency",
+    "levels_per_session",
+    "regions_per_session",
+    "imaging",
+    "diagnoses",
+    "not_same_session",
+    "time_threshold",
+    "repeat_criteria",
+    "documentation",
+    "notes",
+)
 
 
 def canonical_json(value) -> str:
@@ -21,46 +37,88 @@ def digest(value) -> str:
 
 
 def source_record(source: Source) -> dict:
-    return {"id": source.id, "type": source.type, "title": source.title, "url": source.url, "locator": source.locator,
-            "version": source.version, "effective_date": source.effective_date, "checked": source.checked,
-            "confidence": source.confidence, "note": source.note}
+    return {
+        "id": source.id,
+        "type": source.type,
+        "title": source.title,
+        "url": source.url,
+        "locator": source.locator,
+        "version": source.version,
+        "effective_date": source.effective_date,
+        "checked": source.checked,
+        "confidence": source.confidence,
+        "note": source.note,
+    }
 
 
 def payer_record(payer: Payer, kb: KnowledgeBase) -> dict:
-    return {"id": payer.id, "name": payer.name, "kind": payer.kind, "jurisdiction": payer.jurisdiction,
-            "states": list(payer.states), "aliases": list(payer.aliases), "website": payer.website,
-            "notes": payer.notes, "review_interval_days": payer.review_interval_days,
-            "sources": [source_record(s) for s in payer.sources], "rule_count": len(kb.rules_for(payer_id=payer.id))}
+    return {
+        "id": payer.id,
+        "name": payer.name,
+        "kind": payer.kind,
+        "jurisdiction": payer.jurisdiction,
+        "states": list(payer.states),
+        "aliases": list(payer.aliases),
+        "website": payer.website,
+        "notes": payer.notes,
+        "review_interval_days": payer.review_interval_days,
+        "sources": [source_record(s) for s in payer.sources],
+        "rule_count": len(kb.rules_for(payer_id=payer.id)),
+    }
 
 
 def code_record(entry: dict, kb: KnowledgeBase) -> dict:
-    return {"code": entry["code"], "system": entry["system"], "label": entry["label"], "family": entry["family"],
-            "region": entry.get("region"), "scope": entry["scope"], "add_on_of": list(entry.get("add_on_of", [])),
-            "guided": entry.get("guided"), "descriptor": entry.get("descriptor"),
-            "sources": [source_record(kb.catalogue_sources[i]) for i in entry.get("sources", [])]}
+    return {
+        "code": entry["code"],
+        "system": entry["system"],
+        "label": entry["label"],
+        "family": entry["family"],
+        "region": entry.get("region"),
+        "scope": entry["scope"],
+        "add_on_of": list(entry.get("add_on_of", [])),
+        "guided": entry.get("guided"),
+        "descriptor": entry.get("descriptor"),
+        "sources": [source_record(kb.catalogue_sources[i]) for i in entry.get("sources", [])],
+    }
 
 
 def jurisdiction_record(entry: dict, kb: KnowledgeBase) -> dict:
     payer_ids = [p.id for p in kb.payers.values() if p.jurisdiction == entry["id"]]
-    return {"id": entry["id"], "legacy_ids": list(entry.get("legacy_ids", [])), "contractor": entry["contractor"],
-            "contractor_short": entry.get("contractor_short"), "states": list(entry["states"]),
-            "exceptions": [dict(e) for e in entry.get("exceptions", [])], "notes": entry.get("notes"),
-            "sources": [source_record(kb.catalogue_sources[i]) for i in entry.get("sources", [])],
-            "payer_id": payer_ids[0] if payer_ids else None}
+    return {
+        "id": entry["id"],
+        "legacy_ids": list(entry.get("legacy_ids", [])),
+        "contractor": entry["contractor"],
+        "contractor_short": entry.get("contractor_short"),
+        "states": list(entry["states"]),
+        "exceptions": [dict(e) for e in entry.get("exceptions", [])],
+        "notes": entry.get("notes"),
+        "sources": [source_record(kb.catalogue_sources[i]) for i in entry.get("sources", [])],
+        "payer_id": payer_ids[0] if payer_ids else None,
+    }
 
 
 def state_record(entry: dict, kb: KnowledgeBase) -> dict:
-    return {"code": entry["code"], "name": entry["name"], "kind": entry["kind"],
-            "jurisdiction": kb.jurisdiction_for_state(entry["code"]),
-            "jurisdictions": kb.jurisdictions_for_state(entry["code"])}
+    return {
+        "code": entry["code"],
+        "name": entry["name"],
+        "kind": entry["kind"],
+        "jurisdiction": kb.jurisdiction_for_state(entry["code"]),
+        "jurisdictions": kb.jurisdictions_for_state(entry["code"]),
+    }
 
 
 def diagnosis_record(entry: dict, kb: KnowledgeBase) -> dict:
     sources = [kb.catalogue_sources[i] for i in entry["sources"]]
     weakest = min((s.confidence for s in sources), key=CONFIDENCE_ORDER.index, default="unverified")
-    return {"code": entry["code"], "billable": entry["billable"], "from": entry["from"],
-            "replaced_by": list(entry.get("replaced_by", [])), "sources": [source_record(s) for s in sources],
-            "confidence": entry.get("confidence", weakest), "note": entry.get("note")}
+    return {
+        "code": entry["code"],
+        "billable": entry["billable"],
+        "from": entry["from"],
+        "replaced_by": list(entry.get("replaced_by", [])),
+        "sources": [source_record(s) for s in sources],
+        "confidence": entry.get("confidence", weakest),
+        "note": entry.get("note"),
+    }
 
 
 def modifier_record(entry: dict) -> dict:
@@ -69,16 +127,24 @@ def modifier_record(entry: dict) -> dict:
 
 def rule_record(rule: Rule, today: date) -> dict:
     """A rule with every fact field present (null when not recorded); the model made each confidence explicit."""
-    record = {"id": rule.id, "payer_id": rule.payer_id, "code": rule.code, "policy": rule.policy,
-              "policy_title": rule.policy_title}
+    record = {
+        "id": rule.id,
+        "payer_id": rule.payer_id,
+        "code": rule.code,
+        "policy": rule.policy,
+        "policy_title": rule.policy_title,
+    }
     for name in FACT_FIELDS:
         record[name] = rule.facts.get(name)
     record["sources"] = [source_record(s) for s in rule.sources]
     record["confidence"] = rule.confidence
-    record["review"] = {"last_reviewed": rule.last_reviewed, "reviewed_by": rule.reviewed_by,
-                        "review_interval_days": rule.review_interval_days,
-                        "next_review_due": next_review_due(rule.last_reviewed, rule.review_interval_days),
-                        "status": review_status(rule.last_reviewed, rule.review_interval_days, today)}
+    record["review"] = {
+        "last_reviewed": rule.last_reviewed,
+        "reviewed_by": rule.reviewed_by,
+        "review_interval_days": rule.review_interval_days,
+        "next_review_due": next_review_due(rule.last_reviewed, rule.review_interval_days),
+        "status": review_status(rule.last_reviewed, rule.review_interval_days, today),
+    }
     record["digest"] = rule_digest(record)
     return record
 

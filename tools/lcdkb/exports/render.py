@@ -1,4 +1,5 @@
 """Render the whole export in memory, validating every JSON file against the published schema first."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,13 @@ def json_bytes(document) -> bytes:
     return (json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def render_export(kb: KnowledgeBase, baseline: dict | None = None, baseline_kind: str | None = None,
-                  baseline_ref: str | None = None, environ=os.environ) -> dict[str, bytes]:
+def render_export(
+    kb: KnowledgeBase,
+    baseline: dict | None = None,
+    baseline_kind: str | None = None,
+    baseline_ref: str | None = None,
+    environ=os.environ,
+) -> dict[str, bytes]:
     """Relative path -> bytes for every file of api/v1/."""
     docs = documents(kb, stamp_for(kb, environ))
     _check_export(docs)
@@ -65,4 +71,6 @@ def _check(docs: dict[str, dict], schema: str) -> None:
             where = "/".join(str(p) for p in error.absolute_path) or "top level"
             problems.append(f"{path}: {where}: {error.message}")
     if problems:
-        raise ExportInvalid("the export does not match its schema (nothing was written):\n  " + "\n  ".join(problems[:20]))
+        raise ExportInvalid(
+            "the export does not match its schema (nothing was written):\n  " + "\n  ".join(problems[:20])
+        )

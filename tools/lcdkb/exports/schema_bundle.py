@@ -1,10 +1,11 @@
 """The published export schemas: our schema files with every file they refer to embedded, so a consumer
 validates with one self-contained document (JSON Schema 2020-12 compound documents, one $id each)."""
+
 from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 
 from jsonschema import Draft202012Validator
 
@@ -35,9 +36,10 @@ def _referenced_files(text: str) -> set[str]:
     return set(_FILE_REF.findall(text))
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Draft202012Validator:
     """Checks files before they are written: the published schema, flattened for speed (same verdicts)."""
     Draft202012Validator.check_schema(bundled(name))
-    return Draft202012Validator(flatten(json.loads(schema_text(name)), name),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        flatten(json.loads(schema_text(name)), name), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )

@@ -3,27 +3,38 @@
 A slice holds the payers and rules in its scope and the catalogue entries they refer to. Rows are sorted
 and the time stamp comes from the data (or SOURCE_DATE_EPOCH), so the same data gives the same documents.
 """
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from lcdkb import __version__
 from lcdkb.exports import SCHEMA_VERSION
-from lcdkb.exports.records import (code_record, diagnosis_record, digest, jurisdiction_record, modifier_record,
-                                   payer_record, rule_record, state_record)
+from lcdkb.exports.records import (
+    code_record,
+    diagnosis_record,
+    digest,
+    jurisdiction_record,
+    modifier_record,
+    payer_record,
+    rule_record,
+    state_record,
+)
 from lcdkb.model import KnowledgeBase
 
-NOTICE = ("Codes are listed by number only. Labels for CPT codes are lcdkb's own plain-language words, not AMA "
-          "descriptors; CPT is a registered trademark of the American Medical Association. HCPCS Level II "
-          "descriptors are CMS public text. Coverage rules summarise payer documents in lcdkb's own words: check "
-          "each rule's sources and confidence before relying on it.")
+NOTICE = (
+    "Codes are listed by number only. Labels for CPT codes are lcdkb's own plain-language words, not AMA "
+    "descriptors; CPT is a registered trademark of the American Medical Association. HCPCS Level II "
+    "descriptors are CMS public text. Coverage rules summarise payer documents in lcdkb's own words: check "
+    "each rule's sources and confidence before relying on it."
+)
 
 
 @dataclass(frozen=True)
 class Stamp:
-    generated_at: str      # 2026-11-28T00:00:00Z
+    generated_at: str  # 2026-11-28T00:00:00Z
     status_as_of: date
 
 
@@ -32,11 +43,11 @@ def stamp_for(kb: KnowledgeBase, environ=os.environ) -> Stamp:
     epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         try:
-            moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+            moment = datetime.fromtimestamp(int(epoch), tz=UTC)
         except (ValueError, OverflowError, OSError):
             raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'") from None
     else:
-        moment = datetime.combine(date.fromisoformat(newest_data_date(kb)), datetime.min.time(), timezone.utc)
+        moment = datetime.combine(date.fromisoformat(newest_data_date(kb)), datetime.min.time(), UTC)
     return Stamp(moment.strftime("%Y-%m-%dT%H:%M:%SZ"), moment.date())
 
 
@@ -59,9 +70,17 @@ class Records:
         self.modifiers = {m: modifier_record(kb.modifiers[m]) for m in sorted(kb.modifiers)}
         self.diagnoses = {d: diagnosis_record(kb.diagnoses[d], kb) for d in sorted(kb.diagnoses)}
         self.rules = [rule_record(r, today) for r in sorted(kb.rules, key=lambda r: (r.payer_id, r.code))]
-        self.data_digest = digest({"payers": self.payers, "codes": self.codes, "jurisdictions": self.jurisdictions,
-                                   "states": self.states, "modifiers": self.modifiers, "diagnoses": self.diagnoses,
-                                   "rules": [r["digest"] for r in self.rules]})
+        self.data_digest = digest(
+            {
+                "payers": self.payers,
+                "codes": self.codes,
+                "jurisdictions": self.jurisdictions,
+                "states": self.states,
+                "modifiers": self.modifiers,
+                "diagnoses": self.diagnoses,
+                "rules": [r["digest"] for r in self.rules],
+            }
+        )
 
 
 def documents(kb: KnowledgeBase, stamp: Stamp) -> dict[str, dict]:
@@ -70,18 +89,23 @@ def documents(kb: KnowledgeBase, stamp: Stamp) -> dict[str, dict]:
     docs = {"all.json": _envelope(rec, stamp, "all", None, list(rec.payers), rec.rules, everything=True)}
     for payer_id in rec.payers:
         docs[f"payers/{payer_id}.json"] = _envelope(
-            rec, stamp, "payer", payer_id, [payer_id], [r for r in rec.rules if r["payer_id"] == payer_id])
+            rec, stamp, "payer", payer_id, [payer_id], [r for r in rec.rules if r["payer_id"] == payer_id]
+        )
     for code in rec.codes:
         rules = [r for r in rec.rules if r["code"] == code]
         docs[f"codes/{code}.json"] = _envelope(rec, stamp, "code", code, _payers_of(rules), rules, extra_codes=[code])
     for state in rec.states:
         # Medicare (the state's contractors and the national rules) and payers that list the state. Nationwide
         # commercial payers are left out: they would repeat in every state file (see payers/ and codes/).
-        payer_ids = [p.id for p in kb.payers_in_state(state) if p.kind.startswith("medicare-") and p.kind != "medicare-advantage"
-                     or state in p.states]
+        payer_ids = [
+            p.id
+            for p in kb.payers_in_state(state)
+            if (p.kind.startswith("medicare-") and p.kind != "medicare-advantage") or state in p.states
+        ]
         rules = [r for r in rec.rules if r["payer_id"] in payer_ids]
-        docs[f"states/{state}.json"] = _envelope(rec, stamp, "state", state, sorted(payer_ids), rules,
-                                                 extra_states=[state])
+        docs[f"states/{state}.json"] = _envelope(
+            rec, stamp, "state", state, sorted(payer_ids), rules, extra_states=[state]
+        )
     return docs
 
 
@@ -89,8 +113,17 @@ def _payers_of(rules: list[dict]) -> list[str]:
     return sorted({r["payer_id"] for r in rules})
 
 
-def _envelope(rec: Records, stamp: Stamp, kind: str, scope_id: str | None, payer_ids: list[str], rules: list[dict],
-              everything: bool = False, extra_codes=(), extra_states=()) -> dict:
+def _envelope(
+    rec: Records,
+    stamp: Stamp,
+    kind: str,
+    scope_id: str | None,
+    payer_ids: list[str],
+    rules: list[dict],
+    everything: bool = False,
+    extra_codes=(),
+    extra_states=(),
+) -> dict:
     if everything:
         codes, jurisdictions, states, modifiers = rec.codes, rec.jurisdictions, rec.states, rec.modifiers
     else:

@@ -5,6 +5,7 @@ run if this one dies). The hand-written pages and assets come from the
 repository's docs/ folder and the MkDocs settings from its mkdocs.yml. The output folder is replaced only
 when everything built, so a failed build leaves the previous site as it was.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -16,12 +17,12 @@ from pathlib import Path
 
 import yaml
 
+from lcdkb import paths
 from lcdkb.exports import API_DIR
 from lcdkb.exports.render import render_export
 from lcdkb.exports.slices import stamp_for
 from lcdkb.model import KnowledgeBase
 from lcdkb.output_tree import replacing, work_folder, write_files
-from lcdkb import paths
 from lcdkb.site.calendar import review_calendar
 from lcdkb.site.pages import all_pages
 from lcdkb.site.rule_view import View
@@ -35,8 +36,10 @@ def site_sources(repo: Path | None = None) -> tuple[Path, Path]:
     """(mkdocs.yml, docs/): ``repo``'s, else the checkout's or the installed package's bundled copies."""
     found = (repo / "mkdocs.yml", repo / "docs") if repo is not None else paths.site_sources()
     if found is None or not found[0].is_file() or not found[1].is_dir():
-        raise BuildError("lcdkb build needs the site sources (mkdocs.yml and docs/): run it from a clone of lcdkb "
-                         "or install a built lcdkb package, which carries them")
+        raise BuildError(
+            "lcdkb build needs the site sources (mkdocs.yml and docs/): run it from a clone of lcdkb "
+            "or install a built lcdkb package, which carries them"
+        )
     return found
 
 
@@ -87,9 +90,15 @@ def build_site(kb: KnowledgeBase, out: Path, repo: Path | None = None, environ=o
 
 def _run_mkdocs(config: Path) -> None:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(config)],
-                          capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     if done.returncode != 0:
-        output = "\n".join(line for line in (done.stdout + done.stderr).splitlines()
-                           if "end of life" not in line.lower())
+        output = "\n".join(
+            line for line in (done.stdout + done.stderr).splitlines() if "end of life" not in line.lower()
+        )
         raise BuildError("mkdocs build --strict failed (the previous site is unchanged):\n" + output.strip())

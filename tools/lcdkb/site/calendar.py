@@ -2,6 +2,7 @@
 
 One all-day event per payer and due date, listing the codes due. Deterministic: DTSTAMP is the build stamp.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,15 +42,24 @@ def review_calendar(kb: KnowledgeBase, stamp: str) -> bytes:
     for rule in kb.rules:
         due[(rule.payer_id, next_review_due(rule.last_reviewed, rule.review_interval_days))].append(rule.code)
     dtstamp = stamp.replace("-", "").replace(":", "")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//lcdkb//review due dates//EN", "CALSCALE:GREGORIAN",
-             "X-WR-CALNAME:lcdkb reviews due"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//lcdkb//review due dates//EN",
+        "CALSCALE:GREGORIAN",
+        "X-WR-CALNAME:lcdkb reviews due",
+    ]
     for (payer_id, day), codes in sorted(due.items(), key=lambda item: (item[0][1], item[0][0])):
         start = date.fromisoformat(day)
-        lines += ["BEGIN:VEVENT", f"UID:{payer_id}-{day}@lcdkb", f"DTSTAMP:{dtstamp}",
-                  f"DTSTART;VALUE=DATE:{start.strftime('%Y%m%d')}",
-                  f"DTEND;VALUE=DATE:{(start + timedelta(days=1)).strftime('%Y%m%d')}",
-                  f"SUMMARY:{_escape(f'Review due: {kb.payers[payer_id].name} ({len(codes)} rules)')}",
-                  f"DESCRIPTION:{_escape('Codes: ' + ', '.join(sorted(codes)) + '. Run: lcdkb stale')}",
-                  "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{payer_id}-{day}@lcdkb",
+            f"DTSTAMP:{dtstamp}",
+            f"DTSTART;VALUE=DATE:{start.strftime('%Y%m%d')}",
+            f"DTEND;VALUE=DATE:{(start + timedelta(days=1)).strftime('%Y%m%d')}",
+            f"SUMMARY:{_escape(f'Review due: {kb.payers[payer_id].name} ({len(codes)} rules)')}",
+            f"DESCRIPTION:{_escape('Codes: ' + ', '.join(sorted(codes)) + '. Run: lcdkb stale')}",
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return ("\r\n".join(folded for line in lines for folded in _fold(line)) + "\r\n").encode("utf-8")

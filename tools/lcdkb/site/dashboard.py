@@ -1,4 +1,5 @@
 """The review dashboard: which rules are current, due soon or overdue, by payer and by reviewer."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -15,18 +16,23 @@ def _bar(counts: Counter, total: int) -> str:
 
 
 def _segment(status: str, count: int, total: int) -> str:
-    return (f'<span class="lcdkb-bar-{attribute(status)}" style="width: {100 * count / total:.2f}%" '
-            f'title="{attribute(f"{status}: {count}")}"></span>')
+    return (
+        f'<span class="lcdkb-bar-{attribute(status)}" style="width: {100 * count / total:.2f}%" '
+        f'title="{attribute(f"{status}: {count}")}"></span>'
+    )
 
 
 def review_page(view) -> str:
     kb = view.kb
     status = {r.id: view.status(r) for r in kb.rules}
     total = Counter(status.values())
-    lines = [front_matter("Review status"), "# Review status\n",
-             f"Each rule is re-checked against its sources every 60 to 90 days. Statuses as of "
-             f"{view.today.isoformat()}: due soon means within 14 days of the due date. Subscribe to the due "
-             f"dates in your calendar: {link('reviews.ics', 'reviews.ics')}.\n"]
+    lines = [
+        front_matter("Review status"),
+        "# Review status\n",
+        f"Each rule is re-checked against its sources every 60 to 90 days. Statuses as of "
+        f"{view.today.isoformat()}: due soon means within 14 days of the due date. Subscribe to the due "
+        f"dates in your calendar: {link('reviews.ics', 'reviews.ics')}.\n",
+    ]
     if kb.rules:
         lines.append(_bar(total, len(kb.rules)) + "\n")
     lines.append(table(["Status", "Rules"], [[badge(s), str(total[s])] for s in STATUSES]) + "\n")
@@ -36,19 +42,31 @@ def review_page(view) -> str:
     for rule in kb.rules:
         by_payer[rule.payer_id][status[rule.id]] += 1
         by_reviewer[rule.reviewed_by][status[rule.id]] += 1
-    rows = [[link(kb.payers[p].name, f"payers/{p}.md")] + [str(c[s]) for s in STATUSES]
-            + [_bar(c, sum(c.values()))] for p, c in sorted(by_payer.items())]
+    rows = [
+        [link(kb.payers[p].name, f"payers/{p}.md")] + [str(c[s]) for s in STATUSES] + [_bar(c, sum(c.values()))]
+        for p, c in sorted(by_payer.items())
+    ]
     lines.append(table(["Payer"] + list(STATUSES) + ["Chart"], rows) + "\n")
     lines.append("## By reviewer\n")
     rows = [[text(r)] + [str(c[s]) for s in STATUSES] for r, c in sorted(by_reviewer.items())]
     lines.append(table(["Reviewer"] + list(STATUSES), rows) + "\n")
     lines.append("## Overdue and due soon\n")
-    waiting = sorted((r for r in kb.rules if status[r.id] != "current"),
-                     key=lambda r: (next_review_due(r.last_reviewed, r.review_interval_days), r.id))
+    waiting = sorted(
+        (r for r in kb.rules if status[r.id] != "current"),
+        key=lambda r: (next_review_due(r.last_reviewed, r.review_interval_days), r.id),
+    )
     if waiting:
-        rows = [[link(kb.payers[r.payer_id].name, f"payers/{r.payer_id}.md#{r.code.lower()}"), r.code,
-                 text(r.last_reviewed), next_review_due(r.last_reviewed, r.review_interval_days),
-                 badge(status[r.id]), text(r.reviewed_by)] for r in waiting]
+        rows = [
+            [
+                link(kb.payers[r.payer_id].name, f"payers/{r.payer_id}.md#{r.code.lower()}"),
+                r.code,
+                text(r.last_reviewed),
+                next_review_due(r.last_reviewed, r.review_interval_days),
+                badge(status[r.id]),
+                text(r.reviewed_by),
+            ]
+            for r in waiting
+        ]
         lines.append(table(["Payer", "Code", "Last checked", "Due", "Status", "Reviewer"], rows))
     else:
         lines.append("Nothing is overdue or due soon.")

@@ -1,4 +1,5 @@
 """Rule facts in words billing staff read: one short form for tables and one full form with notes."""
+
 from __future__ import annotations
 
 from lcdkb import phrases
@@ -28,8 +29,9 @@ def coverage(rule: Rule, short: bool = False) -> str:
 
 def prior_auth(rule: Rule, state: str | None = None) -> str:
     """Each requirement; with ``state``, only those that apply there."""
-    return _each(rule, "prior_auth", phrases.prior_auth,
-                 lambda e: not state or not e.get("states") or state in e["states"])
+    return _each(
+        rule, "prior_auth", phrases.prior_auth, lambda e: not state or not e.get("states") or state in e["states"]
+    )
 
 
 def modifiers(rule: Rule) -> str:
@@ -78,17 +80,33 @@ def time_threshold(rule: Rule) -> str:
 
 
 FULL_ROWS = (
-    ("Coverage", coverage), ("Prior authorization", prior_auth), ("Modifiers", modifiers), ("Units", units),
-    ("Frequency", frequency), ("Per session", levels), ("Imaging", imaging), ("Time", time_threshold),
-    ("Not in the same session", conflicts), ("Coverage criteria", lambda r: summary(r, "coverage_criteria")),
-    ("Repeat criteria", lambda r: summary(r, "repeat_criteria")), ("Covered diagnoses", diagnoses),
+    ("Coverage", coverage),
+    ("Prior authorization", prior_auth),
+    ("Modifiers", modifiers),
+    ("Units", units),
+    ("Frequency", frequency),
+    ("Per session", levels),
+    ("Imaging", imaging),
+    ("Time", time_threshold),
+    ("Not in the same session", conflicts),
+    ("Coverage criteria", lambda r: summary(r, "coverage_criteria")),
+    ("Repeat criteria", lambda r: summary(r, "repeat_criteria")),
+    ("Covered diagnoses", diagnoses),
 )
-FACT_OF_ROW = {"Coverage": ("coverage",), "Prior authorization": ("prior_auth",), "Modifiers": ("modifiers",),
-               "Units": ("units",), "Frequency": ("frequency",),
-               "Per session": ("levels_per_session", "regions_per_session"), "Imaging": ("imaging",),
-               "Time": ("time_threshold",), "Not in the same session": ("not_same_session",),
-               "Coverage criteria": ("coverage_criteria",), "Repeat criteria": ("repeat_criteria",),
-               "Covered diagnoses": ("diagnoses",)}
+FACT_OF_ROW = {
+    "Coverage": ("coverage",),
+    "Prior authorization": ("prior_auth",),
+    "Modifiers": ("modifiers",),
+    "Units": ("units",),
+    "Frequency": ("frequency",),
+    "Per session": ("levels_per_session", "regions_per_session"),
+    "Imaging": ("imaging",),
+    "Time": ("time_threshold",),
+    "Not in the same session": ("not_same_session",),
+    "Coverage criteria": ("coverage_criteria",),
+    "Repeat criteria": ("repeat_criteria",),
+    "Covered diagnoses": ("diagnoses",),
+}
 
 
 def notes_for(rule: Rule, row: str) -> list[str]:

@@ -8,6 +8,7 @@
 Whatever the data says (tags, entities, ``{: onclick=...}`` attribute lists, ``javascript:`` links, line breaks),
 it comes out as the same characters on the page and never as an element, an attribute or a link.
 """
+
 from __future__ import annotations
 
 import html
@@ -16,17 +17,21 @@ import string
 
 import yaml
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")     # control characters other than \t \n \r
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # control characters other than \t \n \r
 # ASCII punctuation that means nothing to Python-Markdown and the extensions in mkdocs.yml once the rest is escaped
 # (":" starts no attribute list without "{", parentheses make no link without "[" and "]"), so it stays readable.
 # Every other ASCII punctuation character becomes a numeric character reference, which no Markdown rule (attribute
 # lists, lists, headings, rules, admonitions, emphasis, code, autolinks, raw HTML) acts on.
 _PROSE = " ,:;()/?'\""
 _NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_BACKSLASHED = "[]|"        # backslash escapes, which the tables extension also honours inside cells
-_MARKDOWN_TEXT = str.maketrans({
-    char: _NAMED.get(char) or (f"\\{char}" if char in _BACKSLASHED else f"&#{ord(char)};")
-    for char in string.punctuation if char not in _PROSE})
+_BACKSLASHED = "[]|"  # backslash escapes, which the tables extension also honours inside cells
+_MARKDOWN_TEXT = str.maketrans(
+    {
+        char: _NAMED.get(char) or (f"\\{char}" if char in _BACKSLASHED else f"&#{ord(char)};")
+        for char in string.punctuation
+        if char not in _PROSE
+    }
+)
 # Characters a link target may keep as they are; anything else is percent-encoded (UTF-8), so a target can hold
 # no space, quote, bracket, parenthesis, angle bracket or backslash that could end it or start something else.
 # "&" is written as "&amp;", which the page turns back into "&", so "&#x3C;" in an address stays those characters.
@@ -105,6 +110,7 @@ def admonition(kind: str, title: str, body: str) -> str:
 
 # ---------------------------------------------------------------- front matter
 
+
 class _Quoted(str):
     """A front matter value written in double quotes, where YAML escapes every control character."""
 
@@ -114,7 +120,8 @@ class _FrontMatterDumper(yaml.SafeDumper):
 
 
 _FrontMatterDumper.add_representer(
-    _Quoted, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style='"'))
+    _Quoted, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style='"')
+)
 
 
 def front_matter(title: str, description: str | None = None, boost: float | None = None, wide: bool = False) -> str:

@@ -1,4 +1,5 @@
 """Every generated page as Markdown: relative path -> text. Pure functions of the model, no MkDocs needed."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,16 @@ from lcdkb.model import Payer, Rule
 from lcdkb.site import facts
 from lcdkb.site.dashboard import review_page
 from lcdkb.site.markup import badge, external_link, front_matter, heading, link, table, text
-from lcdkb.site.rule_view import (SUMMARY_HEADER, View, group_name, policy_ids, rule_block, short_name, summary_cells,
-                                  where)
+from lcdkb.site.rule_view import (
+    SUMMARY_HEADER,
+    View,
+    group_name,
+    policy_ids,
+    rule_block,
+    short_name,
+    summary_cells,
+    where,
+)
 
 FAMILY_NAMES = {
     "epidural-interlaminar": "Interlaminar / caudal epidural injections",
@@ -21,15 +30,25 @@ FAMILY_NAMES = {
     "imaging-guidance": "Imaging guidance",
     "other": "Other",
 }
-KIND_NAMES = {"medicare-national": "Medicare, national rules", "medicare-mac": "Medicare contractors (MACs)",
-              "commercial": "Commercial payers", "medicare-advantage": "Medicare Advantage"}
+KIND_NAMES = {
+    "medicare-national": "Medicare, national rules",
+    "medicare-mac": "Medicare contractors (MACs)",
+    "commercial": "Commercial payers",
+    "medicare-advantage": "Medicare Advantage",
+}
 KIND_ORDER = ("medicare-national", "medicare-mac", "commercial", "medicare-advantage")
 
 
 def all_pages(view: View) -> dict[str, str]:
-    pages = {"index.md": home_page(view), "codes/index.md": codes_index(view), "payers/index.md": payers_index(view),
-             "states/index.md": states_index(view), "review.md": review_page(view),
-             "downloads.md": downloads_page(view), **diagnosis_pages(view)}
+    pages = {
+        "index.md": home_page(view),
+        "codes/index.md": codes_index(view),
+        "payers/index.md": payers_index(view),
+        "states/index.md": states_index(view),
+        "review.md": review_page(view),
+        "downloads.md": downloads_page(view),
+        **diagnosis_pages(view),
+    }
     for code in key_codes(view):
         pages[f"codes/{code}.md"] = code_page(view, code)
     for payer in view.kb.payers.values():
@@ -53,14 +72,21 @@ def _payers_sorted(payers) -> list[Payer]:
 
 # ---------------------------------------------------------------- code pages
 
+
 def rule_groups(view: View, rules: list[Rule]) -> list[tuple[list[Payer], Rule]]:
     """Identical Medicare contractor rules (same facts, sources and review) share one entry."""
     groups: dict[str, tuple[list[Payer], Rule]] = {}
     for rule in rules:
         payer = view.kb.payers[rule.payer_id]
-        key = rule.id if payer.kind != "medicare-mac" else json.dumps(
-            [rule.facts, [s.__dict__ for s in rule.sources], rule.last_reviewed, rule.review_interval_days],
-            sort_keys=True, default=str)
+        key = (
+            rule.id
+            if payer.kind != "medicare-mac"
+            else json.dumps(
+                [rule.facts, [s.__dict__ for s in rule.sources], rule.last_reviewed, rule.review_interval_days],
+                sort_keys=True,
+                default=str,
+            )
+        )
         groups.setdefault(key, ([], rule))[0].append(payer)
     return sorted(groups.values(), key=lambda g: (KIND_ORDER.index(g[0][0].kind), short_name(view.kb, g[0][0])))
 
@@ -83,12 +109,17 @@ def code_page(view: View, code: str) -> str:
         lines.append("No payer rules are recorded for this code yet.\n")
         return "\n".join(lines)
     groups = rule_groups(view, rules)
-    lines.append(f"{len(rules)} payers have a rule for {code}. Identical Medicare contractor rules are grouped. "
-                 "Pick a payer for the full rule, its sources and the documentation checklist.\n")
+    lines.append(
+        f"{len(rules)} payers have a rule for {code}. Identical Medicare contractor rules are grouped. "
+        "Pick a payer for the full rule, its sources and the documentation checklist.\n"
+    )
     rows = []
     for payers, rule in groups:
         anchor = "#" + payers[0].id
-        who = link(group_name(view.kb, payers), anchor) + f"<br><small>{text('; '.join(where(p) for p in payers))}</small>"
+        who = (
+            link(group_name(view.kb, payers), anchor)
+            + f"<br><small>{text('; '.join(where(p) for p in payers))}</small>"
+        )
         rows.append([who, policy_ids(rule)] + summary_cells(view, rule))
     lines.append(table(["Payer", "Policy"] + SUMMARY_HEADER, rows, css="lcdkb-wide"))
     lines.append("\n## Rules by payer\n")
@@ -99,6 +130,7 @@ def code_page(view: View, code: str) -> str:
 
 
 # ---------------------------------------------------------------- payer pages
+
 
 def payer_page(view: View, payer: Payer) -> str:
     kb = view.kb
@@ -117,11 +149,14 @@ def payer_page(view: View, payer: Payer) -> str:
     if payer.notes:
         lines.append(f"**Notes:** {text(payer.notes)}\n")
     if payer.kind == "medicare-mac" and "medicare-national" in kb.payers:
-        lines.append("National Medicare rules (hospital outpatient prior authorization, NCCI edits, G3002/G3003) "
-                     "also apply: see " + link("Medicare, national rules", "medicare-national.md") + ".\n")
+        lines.append(
+            "National Medicare rules (hospital outpatient prior authorization, NCCI edits, G3002/G3003) "
+            "also apply: see " + link("Medicare, national rules", "medicare-national.md") + ".\n"
+        )
     lines.append("## Cheat sheet\n")
-    rows = [[link(r.code, f"#{r.code.lower()}"), text(kb.codes[r.code]["label"])] + summary_cells(view, r)
-            for r in rules]
+    rows = [
+        [link(r.code, f"#{r.code.lower()}"), text(kb.codes[r.code]["label"])] + summary_cells(view, r) for r in rules
+    ]
     lines.append(table(["Code", "What"] + SUMMARY_HEADER, rows, css="lcdkb-wide"))
     lines.append("\n## Documents\n")
     for source in payer.sources:
@@ -149,12 +184,15 @@ def _states_text(view: View, payer: Payer) -> str:
     if not payer.states:
         return "nationwide"
     names = [view.kb.states[s]["name"] + f" ({s})" for s in payer.states]
-    extra = [f"part of {view.kb.states[e['state']]['name']}: {', '.join(e['areas'])} (Part {'/'.join(e['parts'])})"
-             for e in (view.kb.jurisdictions[payer.jurisdiction].get("exceptions", []) if payer.jurisdiction else [])]
+    extra = [
+        f"part of {view.kb.states[e['state']]['name']}: {', '.join(e['areas'])} (Part {'/'.join(e['parts'])})"
+        for e in (view.kb.jurisdictions[payer.jurisdiction].get("exceptions", []) if payer.jurisdiction else [])
+    ]
     return text(", ".join(names + extra))
 
 
 # ---------------------------------------------------------------- state pages
+
 
 def state_page(view: View, state: str) -> str:
     kb = view.kb
@@ -170,68 +208,95 @@ def state_page(view: View, state: str) -> str:
         for other in jurisdictions[1:]:
             for exception in kb.jurisdictions[other].get("exceptions", []):
                 if exception["state"] == state:
-                    lines.append(f"**Exception:** Part {'/'.join(exception['parts'])} claims from "
-                                 f"{text(', '.join(exception['areas']))} go to Jurisdiction {other} "
-                                 f"({text(kb.jurisdictions[other]['contractor'].rstrip('.'))}).\n")
+                    lines.append(
+                        f"**Exception:** Part {'/'.join(exception['parts'])} claims from "
+                        f"{text(', '.join(exception['areas']))} go to Jurisdiction {other} "
+                        f"({text(kb.jurisdictions[other]['contractor'].rstrip('.'))}).\n"
+                    )
     lines.append("## Payers with rules here\n")
-    rows = [[link(p.name, f"../payers/{p.id}.md"), text(KIND_NAMES[p.kind]), text(where(p)),
-             str(len(kb.rules_for(payer_id=p.id)))] for p in payers]
+    rows = [
+        [
+            link(p.name, f"../payers/{p.id}.md"),
+            text(KIND_NAMES[p.kind]),
+            text(where(p)),
+            str(len(kb.rules_for(payer_id=p.id))),
+        ]
+        for p in payers
+    ]
     lines.append(table(["Payer", "Kind", "Where", "Rules"], rows))
     if macs:
         lines.append("\n## Medicare contractor rules at a glance\n")
         for mac in macs:
             lines.append(f"### {text(mac.name)}\n")
-            rows = [[link(r.code, f"../codes/{r.code}.md"), text(kb.codes[r.code]["label"]), facts.coverage(r),
-                     facts.prior_auth(r, state), facts.frequency(r), facts.levels(r), badge(r.confidence)]
-                    for r in kb.rules_for(payer_id=mac.id)]
-            lines.append(table(["Code", "What", "Coverage", "Prior auth", "Frequency", "Per session", "Confidence"],
-                               rows, css="lcdkb-wide"))
+            rows = [
+                [
+                    link(r.code, f"../codes/{r.code}.md"),
+                    text(kb.codes[r.code]["label"]),
+                    facts.coverage(r),
+                    facts.prior_auth(r, state),
+                    facts.frequency(r),
+                    facts.levels(r),
+                    badge(r.confidence),
+                ]
+                for r in kb.rules_for(payer_id=mac.id)
+            ]
+            lines.append(
+                table(
+                    ["Code", "What", "Coverage", "Prior auth", "Frequency", "Per session", "Confidence"],
+                    rows,
+                    css="lcdkb-wide",
+                )
+            )
             lines.append("\nFull rules, sources and checklists: " + link(mac.name, f"../payers/{mac.id}.md") + ".\n")
     return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- indexes
 
+
 def home_page(view: View) -> str:
     kb = view.kb
     rules = kb.rules
     verified = sum(r.confidence in ("verified-primary", "verified-secondary") for r in rules)
     overdue = sum(view.status(r) == "overdue" for r in rules)
-    lines = [front_matter("lcdkb: payer rules for interventional pain billing"),
-             "# Payer rules for interventional pain billing\n",
-             "Prior authorization, modifiers, units, frequency, levels, imaging, diagnoses and documentation for "
-             "epidurals, facet blocks, RF ablation, trigger points and chronic pain management, by payer. Every rule "
-             "links its source documents and says how sure we are.\n",
-             "**Search** for a code (`64483`), a diagnosis (`M54.16`), an LCD or article (`L39242`, `A58745`), a "
-             "payer (`Novitas`, `JH`) or a state (`Texas`), or start here:\n",
-             f"- {link('Codes', 'codes/index.md')}: every payer side by side for one code",
-             f"- {link('Payers', 'payers/index.md')}: one cheat sheet per payer or Medicare contractor (printable)",
-             f"- {link('States', 'states/index.md')}: which Medicare contractor and payers apply where",
-             f"- {link('Diagnoses', 'diagnoses/index.md')}: which ICD-10-CM codes the rules list",
-             f"- {link('Review status', 'review.md')}: what is current, due soon or overdue",
-             f"- {link('Downloads', 'downloads.md')}: JSON and CSV for spreadsheets and programs\n",
-             f"**{len(kb.payers)}** payers · **{len(rules)}** rules · **{verified}** rules fully verified · "
-             f"**{overdue}** overdue for review (as of {view.today.isoformat()}).\n",
-             "!!! warning \"Check before you bill\"\n    This is a reference, not billing or legal advice. Facts marked "
-             "unverified or conflicting have not been confirmed in the payer's own document. Always confirm against "
-             "the current document that each rule links to.\n",
-             "CPT codes are shown by number with our own short labels; CPT is a registered trademark of the "
-             "American Medical Association, and no AMA descriptor text is reproduced. HCPCS Level II descriptors "
-             "are CMS public text.\n"]
+    lines = [
+        front_matter("lcdkb: payer rules for interventional pain billing"),
+        "# Payer rules for interventional pain billing\n",
+        "Prior authorization, modifiers, units, frequency, levels, imaging, diagnoses and documentation for "
+        "epidurals, facet blocks, RF ablation, trigger points and chronic pain management, by payer. Every rule "
+        "links its source documents and says how sure we are.\n",
+        "**Search** for a code (`64483`), a diagnosis (`M54.16`), an LCD or article (`L39242`, `A58745`), a "
+        "payer (`Novitas`, `JH`) or a state (`Texas`), or start here:\n",
+        f"- {link('Codes', 'codes/index.md')}: every payer side by side for one code",
+        f"- {link('Payers', 'payers/index.md')}: one cheat sheet per payer or Medicare contractor (printable)",
+        f"- {link('States', 'states/index.md')}: which Medicare contractor and payers apply where",
+        f"- {link('Diagnoses', 'diagnoses/index.md')}: which ICD-10-CM codes the rules list",
+        f"- {link('Review status', 'review.md')}: what is current, due soon or overdue",
+        f"- {link('Downloads', 'downloads.md')}: JSON and CSV for spreadsheets and programs\n",
+        f"**{len(kb.payers)}** payers · **{len(rules)}** rules · **{verified}** rules fully verified · "
+        f"**{overdue}** overdue for review (as of {view.today.isoformat()}).\n",
+        '!!! warning "Check before you bill"\n    This is a reference, not billing or legal advice. Facts marked '
+        "unverified or conflicting have not been confirmed in the payer's own document. Always confirm against "
+        "the current document that each rule links to.\n",
+        "CPT codes are shown by number with our own short labels; CPT is a registered trademark of the "
+        "American Medical Association, and no AMA descriptor text is reproduced. HCPCS Level II descriptors "
+        "are CMS public text.\n",
+    ]
     return "\n".join(lines)
 
 
 def codes_index(view: View) -> str:
     kb = view.kb
-    lines = [front_matter("Codes"), "# Codes\n",
-             "Each code page shows every payer's rule side by side.\n"]
+    lines = [front_matter("Codes"), "# Codes\n", "Each code page shows every payer's rule side by side.\n"]
     by_family = defaultdict(list)
     for code in key_codes(view):
         by_family[kb.codes[code]["family"]].append(code)
     for family in FAMILY_NAMES:
         if family in by_family:
             lines.append(f"## {FAMILY_NAMES[family]}\n")
-            rows = [[link(c, f"{c}.md"), text(kb.codes[c]["label"]), str(len(kb.rules_for(c)))] for c in by_family[family]]
+            rows = [
+                [link(c, f"{c}.md"), text(kb.codes[c]["label"]), str(len(kb.rules_for(c)))] for c in by_family[family]
+            ]
             lines.append(table(["Code", "What", "Payers with rules"], rows) + "\n")
     return "\n".join(lines)
 
@@ -244,16 +309,27 @@ def payers_index(view: View) -> str:
         if not payers:
             continue
         lines.append(f"## {KIND_NAMES[kind]}\n")
-        rows = [[link(p.name, f"{p.id}.md"), text(p.jurisdiction or ""), text(where(p)),
-                 text(", ".join(p.aliases)), str(len(kb.rules_for(payer_id=p.id)))] for p in payers]
+        rows = [
+            [
+                link(p.name, f"{p.id}.md"),
+                text(p.jurisdiction or ""),
+                text(where(p)),
+                text(", ".join(p.aliases)),
+                str(len(kb.rules_for(payer_id=p.id))),
+            ]
+            for p in payers
+        ]
         lines.append(table(["Payer", "Jurisdiction", "Where", "Also known as", "Rules"], rows) + "\n")
     return "\n".join(lines)
 
 
 def states_index(view: View) -> str:
     kb = view.kb
-    lines = [front_matter("States"), "# States and territories\n",
-             "The Medicare A/B contractor for each state, with the exceptions inside a state.\n"]
+    lines = [
+        front_matter("States"),
+        "# States and territories\n",
+        "The Medicare A/B contractor for each state, with the exceptions inside a state.\n",
+    ]
     rows = []
     for code in sorted(kb.states, key=lambda c: kb.states[c]["name"]):
         jurisdictions = kb.jurisdictions_for_state(code)
@@ -280,13 +356,29 @@ def diagnosis_pages(view: View) -> dict[str, str]:
     """An index of ICD-10-CM categories, and one page per category with a section per code, so the pages stay
     small however many codes the rules list."""
     index = diagnosis_index(view)
-    intro = ("The ICD-10-CM codes and ranges the rules list. Many payers publish only examples, so a code missing "
-             "here may still be covered: open the rule and read its diagnosis note.\n")
-    rows = [[link(category, f"{category.lower()}.md"), str(len(codes)),
-             text(", ".join(sorted(codes)[:6]) + (" ..." if len(codes) > 6 else ""))]
-            for category, codes in sorted(index.items())]
-    pages = {"diagnoses/index.md": "\n".join([front_matter("Diagnoses"), "# Diagnosis codes (ICD-10-CM)\n", intro,
-                                               table(["Category", "Codes listed", "Codes"], rows)]) + "\n"}
+    intro = (
+        "The ICD-10-CM codes and ranges the rules list. Many payers publish only examples, so a code missing "
+        "here may still be covered: open the rule and read its diagnosis note.\n"
+    )
+    rows = [
+        [
+            link(category, f"{category.lower()}.md"),
+            str(len(codes)),
+            text(", ".join(sorted(codes)[:6]) + (" ..." if len(codes) > 6 else "")),
+        ]
+        for category, codes in sorted(index.items())
+    ]
+    pages = {
+        "diagnoses/index.md": "\n".join(
+            [
+                front_matter("Diagnoses"),
+                "# Diagnosis codes (ICD-10-CM)\n",
+                intro,
+                table(["Category", "Codes listed", "Codes"], rows),
+            ]
+        )
+        + "\n"
+    }
     for category, codes in index.items():
         lines = [front_matter(f"Diagnoses {category}"), f"# Diagnosis codes {text(category)}\n", intro]
         for code in sorted(codes):
@@ -302,25 +394,48 @@ def _rules_by_code(view: View, rules: list[Rule]) -> str:
     by_code: dict[str, list[str]] = defaultdict(list)
     for rule in rules:
         by_code[rule.code].append(rule.payer_id)
-    return "; ".join(link(code, f"../codes/{code}.md") + " (" + ", ".join(
-        link(short_name(view.kb, view.kb.payers[p]), f"../codes/{code}.md#{p}") for p in payers) + ")"
-        for code, payers in sorted(by_code.items()))
+    return "; ".join(
+        link(code, f"../codes/{code}.md")
+        + " ("
+        + ", ".join(link(short_name(view.kb, view.kb.payers[p]), f"../codes/{code}.md#{p}") for p in payers)
+        + ")"
+        for code, payers in sorted(by_code.items())
+    )
 
 
 def downloads_page(view: View) -> str:
-    lines = [front_matter("Downloads"), "# Downloads\n",
-             "The same data as this site, for spreadsheets and programs. See "
-             + link("Using the data", "consumers.md") + " for the fields and the compatibility promise.\n"]
-    rows = [[link("all.json", "api/v1/all.json"), "everything in one JSON file"],
-            [link("rules.csv", "api/v1/rules.csv"), "one row per payer and code; opens in Excel"],
-            [link("changes.json", "api/v1/changes.json"), "rules added, changed and removed since the baseline"],
-            [link("export.schema.json", "api/v1/schema/export.schema.json"), "JSON Schema for the JSON files"]]
+    lines = [
+        front_matter("Downloads"),
+        "# Downloads\n",
+        "The same data as this site, for spreadsheets and programs. See "
+        + link("Using the data", "consumers.md")
+        + " for the fields and the compatibility promise.\n",
+    ]
+    rows = [
+        [link("all.json", "api/v1/all.json"), "everything in one JSON file"],
+        [link("rules.csv", "api/v1/rules.csv"), "one row per payer and code; opens in Excel"],
+        [link("changes.json", "api/v1/changes.json"), "rules added, changed and removed since the baseline"],
+        [link("export.schema.json", "api/v1/schema/export.schema.json"), "JSON Schema for the JSON files"],
+    ]
     lines.append(table(["File", "What"], rows))
     lines.append("\n## Per payer\n")
-    lines.append(table(["Payer", "JSON"], [[text(p.name), link(f"{p.id}.json", f"api/v1/payers/{p.id}.json")]
-                                          for p in _payers_sorted(view.kb.payers.values())]))
+    lines.append(
+        table(
+            ["Payer", "JSON"],
+            [
+                [text(p.name), link(f"{p.id}.json", f"api/v1/payers/{p.id}.json")]
+                for p in _payers_sorted(view.kb.payers.values())
+            ],
+        )
+    )
     lines.append("\n## Per code\n")
-    lines.append(table(["Code", "JSON"], [[c, link(f"{c}.json", f"api/v1/codes/{c}.json")] for c in sorted(view.kb.codes)]))
+    lines.append(
+        table(["Code", "JSON"], [[c, link(f"{c}.json", f"api/v1/codes/{c}.json")] for c in sorted(view.kb.codes)])
+    )
     first = sorted(view.kb.states)[0]
-    lines.append("\nPer state: `api/v1/states/<XX>.json`, for example " + link(f"{first}.json", f"api/v1/states/{first}.json") + ".\n")
+    lines.append(
+        "\nPer state: `api/v1/states/<XX>.json`, for example "
+        + link(f"{first}.json", f"api/v1/states/{first}.json")
+        + ".\n"
+    )
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 """How one rule looks on a page: a summary row for tables and a full block with warnings and sources."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,13 +10,23 @@ from lcdkb.model import KnowledgeBase, Payer, Rule
 from lcdkb.site import facts
 from lcdkb.site.markup import admonition, badge, external_link, link, table, text
 
-SUMMARY_HEADER = ["Coverage", "Prior auth", "Modifiers", "Units", "Frequency", "Per session", "Imaging",
-                  "Confidence", "Checked"]
+SUMMARY_HEADER = [
+    "Coverage",
+    "Prior auth",
+    "Modifiers",
+    "Units",
+    "Frequency",
+    "Per session",
+    "Imaging",
+    "Confidence",
+    "Checked",
+]
 
 
 @dataclass(frozen=True)
 class View:
     """What every page needs to render rules: the model, the day statuses are judged on, edit links."""
+
     kb: KnowledgeBase
     today: date
     edit_base: str | None = None
@@ -37,7 +48,7 @@ def short_name(kb: KnowledgeBase, payer: Payer) -> str:
 
 
 def group_name(kb: KnowledgeBase, payers: list[Payer]) -> str:
-    """"WPS J5, J8" for contractors of one company; names joined otherwise."""
+    """ "WPS J5, J8" for contractors of one company; names joined otherwise."""
     names = [short_name(kb, p) for p in payers]
     brands = {n.rsplit(" ", 1)[0] for n in names}
     if len(payers) > 1 and all(p.jurisdiction for p in payers) and len(brands) == 1:
@@ -69,9 +80,17 @@ def checked_cell(view: View, rule: Rule) -> str:
 
 
 def summary_cells(view: View, rule: Rule) -> list[str]:
-    return [facts.coverage(rule, short=True), facts.prior_auth(rule), facts.modifiers(rule), facts.units(rule),
-            facts.frequency(rule), facts.levels(rule), facts.imaging(rule, short=True), confidence_cell(rule),
-            checked_cell(view, rule)]
+    return [
+        facts.coverage(rule, short=True),
+        facts.prior_auth(rule),
+        facts.modifiers(rule),
+        facts.units(rule),
+        facts.frequency(rule),
+        facts.levels(rule),
+        facts.imaging(rule, short=True),
+        confidence_cell(rule),
+        checked_cell(view, rule),
+    ]
 
 
 def warnings(view: View, rule: Rule) -> str:
@@ -79,20 +98,33 @@ def warnings(view: View, rule: Rule) -> str:
     status = view.status(rule)
     due = next_review_due(rule.last_reviewed, rule.review_interval_days)
     if status == "overdue":
-        out.append(admonition("danger", "Overdue for review",
-                              f"Last checked {rule.last_reviewed}; the review was due {due}. Check the rule against "
-                              "its sources before relying on it."))
+        out.append(
+            admonition(
+                "danger",
+                "Overdue for review",
+                f"Last checked {rule.last_reviewed}; the review was due {due}. Check the rule against "
+                "its sources before relying on it.",
+            )
+        )
     elif status == "due-soon":
         out.append(admonition("note", "Review due soon", f"Next review due {due}."))
     weak_sources = [s for s in rule.sources if s.confidence == "conflicting"]
     if rule.confidence == "conflicting":
         lines = [f"- {text(s.id)}: {text(s.note or '')}" for s in weak_sources] or [
-            "- One or more facts below are marked conflicting; read their notes."]
+            "- One or more facts below are marked conflicting; read their notes."
+        ]
         out.append(admonition("warning", "Conflicting sources", "Sources disagree:\n\n" + "\n".join(lines)))
-    if any(_weak(f) == "unverified" for f in _fact_items(rule)) or any(s.confidence == "unverified" for s in rule.sources):
-        out.append(admonition("warning", "Includes unverified facts",
-                              "Facts marked unverified were not confirmed in this payer's own document. "
-                              "Confirm them before you bill."))
+    if any(_weak(f) == "unverified" for f in _fact_items(rule)) or any(
+        s.confidence == "unverified" for s in rule.sources
+    ):
+        out.append(
+            admonition(
+                "warning",
+                "Includes unverified facts",
+                "Facts marked unverified were not confirmed in this payer's own document. "
+                "Confirm them before you bill.",
+            )
+        )
     return "\n".join(out)
 
 
@@ -108,8 +140,11 @@ def _weak(fact: dict) -> str | None:
 def rule_block(view: View, rule: Rule, applies_to: list[Payer] | None = None) -> str:
     parts = []
     if applies_to and len(applies_to) > 1:
-        parts.append("Applies to: " + "; ".join(
-            link(p.name, f"../payers/{p.id}.md") + f" ({text(where(p))})" for p in applies_to) + "\n")
+        parts.append(
+            "Applies to: "
+            + "; ".join(link(p.name, f"../payers/{p.id}.md") + f" ({text(where(p))})" for p in applies_to)
+            + "\n"
+        )
     if rule.policy_title:
         parts.append(f"**Policy:** {text(rule.policy_title)}\n")
     warn = warnings(view, rule)
@@ -155,10 +190,15 @@ def _source_line(source) -> str:
 
 def _meta_line(view: View, rule: Rule) -> str:
     due = next_review_due(rule.last_reviewed, rule.review_interval_days)
-    line = (f"Last checked {text(rule.last_reviewed)} by {text(rule.reviewed_by)} · next review due {due} · "
-            f"{badge(view.status(rule))}")
+    line = (
+        f"Last checked {text(rule.last_reviewed)} by {text(rule.reviewed_by)} · next review due {due} · "
+        f"{badge(view.status(rule))}"
+    )
     if rule.file:
         path = f"lcd_data/{rule.file}"
-        line += " · " + (external_link("Edit this entry", view.edit_base + path) + f" (line {rule.line})" if view.edit_base
-                         else f"Edit this entry: `{path}` line {rule.line}")
+        line += " · " + (
+            external_link("Edit this entry", view.edit_base + path) + f" (line {rule.line})"
+            if view.edit_base
+            else f"Edit this entry: `{path}` line {rule.line}"
+        )
     return line + "\n{: .lcdkb-meta }"

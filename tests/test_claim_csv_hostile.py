@@ -38,7 +38,7 @@ def check(tmp_path, capsys, content, *extra):
 
 
 def row(**values):
-    fields = dict(zip(HEADER.strip().split(","), GOOD.strip("\n").split(",")))
+    fields = dict(zip(HEADER.strip().split(","), GOOD.strip("\n").split(","), strict=True))
     return ",".join({**fields, **values}.values()) + "\n"
 
 

@@ -13,7 +13,12 @@ TODAY = ["--today", "2026-02-01"]
 
 def run(*args, **env):
     return subprocess.run(
-        [sys.executable, "-m", "lcdkb", *args], capture_output=True, text=True, env={**os.environ, **env}, cwd=REPO
+        [sys.executable, "-m", "lcdkb", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=REPO,
+        check=False,
     )
 
 

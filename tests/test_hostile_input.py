@@ -60,6 +60,7 @@ def run_bounded(args, cwd, seconds=60, memory_mb=1024):
         text=True,
         timeout=seconds,
         preexec_fn=limit,
+        check=False,
     )
 
 

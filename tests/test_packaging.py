@@ -34,6 +34,7 @@ def wheel(tmp_path_factory) -> Path:
         capture_output=True,
         text=True,
         env={**_env(), "SOURCE_DATE_EPOCH": SNAPSHOT_EPOCH},
+        check=False,
     )
     assert built.returncode == 0, built.stderr
     [path] = out.glob("lcdkb-*.whl")
@@ -60,6 +61,7 @@ def installed(wheel, tmp_path_factory) -> Path:
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check", str(wheel)],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert install.returncode == 0, install.stderr
     return venv
@@ -72,7 +74,9 @@ def _env() -> dict:
 
 
 def run(venv: Path, *args, cwd: Path):
-    return subprocess.run([str(venv / "bin" / "lcdkb"), *args], capture_output=True, text=True, cwd=cwd, env=_env())
+    return subprocess.run(
+        [str(venv / "bin" / "lcdkb"), *args], capture_output=True, text=True, cwd=cwd, env=_env(), check=False
+    )
 
 
 def test_the_wheel_carries_data_schemas_and_site_sources(wheel):
@@ -100,6 +104,7 @@ def test_every_subcommand_works_outside_the_checkout(installed, tmp_path):
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        check=False,
     )
     assert str(installed) in where.stdout
     version = run(installed, "--version", cwd=tmp_path)
@@ -128,7 +133,12 @@ def test_the_site_builds_from_the_bundled_sources(installed, tmp_path):
 def test_the_python_api_loads_the_bundled_snapshot(installed, tmp_path):
     code = "from lcdkb import api; kb = api.load(); print(len(kb.payers), len(kb.rules_for_state('TX', '64483')))"
     result = subprocess.run(
-        [str(installed / "bin" / "python"), "-c", code], capture_output=True, text=True, cwd=tmp_path, env=_env()
+        [str(installed / "bin" / "python"), "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_env(),
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     payers, rules = map(int, result.stdout.split())

@@ -76,7 +76,7 @@ def encoded(text: str, ending: str = "\n", bom: bool = False, final_newline: boo
 
 def expected_after(before: bytes) -> bytes:
     """``before`` with exactly the two review values replaced."""
-    for old, new in zip(OLD_REVIEW, NEW_REVIEW):
+    for old, new in zip(OLD_REVIEW, NEW_REVIEW, strict=True):
         assert before.count(old) == 1
         before = before.replace(old, new)
     return before
@@ -302,7 +302,7 @@ def test_a_missing_file_is_a_clear_error(data_dir, capsys):
     gone = data_dir / "payers" / "gone.yaml"
     assert cli(data_dir, str(gone)) == 2
     assert_one_error_line(capsys, "no payer file or payer ID", "gone.yaml")
-    with pytest.raises(ReviewError, match="gone.yaml does not exist; check the path"):
+    with pytest.raises(ReviewError, match=r"gone\.yaml does not exist; check the path"):
         mark(gone)
 
 

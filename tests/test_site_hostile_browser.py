@@ -84,10 +84,14 @@ def hostile_payer(data: dict) -> None:
         website=URLS["quote"],
     )
     texts = {
-        "L00001": dict(title=js_links("source-title"), note=attr_focus("source-note"), url=URLS["tag"]),
-        "A00001": dict(title=entity_tags("article-title"), version=id_and_handler("version"), url=URLS["paren"]),
-        "summary-1": dict(note=attr_hover("conflict-note"), url=URLS["title"]),
-        "DL00001": dict(title=meta_breakout("dl-title"), locator=js_links("locator")),
+        "L00001": {"title": js_links("source-title"), "note": attr_focus("source-note"), "url": URLS["tag"]},
+        "A00001": {
+            "title": entity_tags("article-title"),
+            "version": id_and_handler("version"),
+            "url": URLS["paren"],
+        },
+        "summary-1": {"note": attr_hover("conflict-note"), "url": URLS["title"]},
+        "DL00001": {"title": meta_breakout("dl-title"), "locator": js_links("locator")},
     }
     for source in data["sources"]:
         source.update(texts[source["id"]])

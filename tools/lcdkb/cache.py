@@ -11,7 +11,8 @@ Safe by construction:
 - A model is stored only if the data's fingerprint is the same after building it as before reading it: a file
   saved while a query runs never gets the old model stored under its new key.
 - The folder is the user's own ($LCDKB_CACHE_DIR, else the platform's user cache folder from platformdirs:
-  $XDG_CACHE_HOME/lcdkb or ~/.cache/lcdkb on Linux), made private (0700); files in a folder another user could write to are not trusted. LCDKB_CACHE_DIR=off disables it.
+  $XDG_CACHE_HOME/lcdkb or ~/.cache/lcdkb on Linux), made private (0700); files in a folder another user could
+  write to are not trusted. LCDKB_CACHE_DIR=off disables it.
 """
 
 from __future__ import annotations

@@ -336,7 +336,7 @@ def _run_export(args) -> int:
     kb = _model_for_output(args)
     if kb is None:
         return 1
-    baseline = (None, None, None)
+    baseline: tuple[dict | None, str | None, str | None] = (None, None, None)
     if args.since:
         try:
             baseline = load_baseline(args.since, _data_dir(args))

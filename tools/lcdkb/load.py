@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,12 +27,12 @@ class DataFile:
     path: Path
     display: str
     kind: str
-    doc: YamlDocument | None = None
+    doc: YamlDocument
     first_line: str = ""
 
     @property
     def data(self):
-        return self.doc.data if self.doc else None
+        return self.doc.data
 
 
 @dataclass
@@ -219,10 +220,11 @@ def _layout_hint(path: Path) -> str:
     )
 
 
-def load_dataset(root: Path, extra_paths: list[Path] = ()) -> DataSet:
+def load_dataset(root: Path, extra_paths: Sequence[Path] = ()) -> DataSet:
     """Read every file in the data folder, plus any extra files named on the command line."""
     dataset = DataSet(root)
-    entries, dataset.problems = discover(root)
+    found, dataset.problems = discover(root)
+    entries: list[tuple[Path, str | None]] = list(found)  # an extra file outside the layout has no kind yet
     seen = {p.resolve() for p, _ in entries}
     for path in extra_paths:
         if path.resolve() not in seen:

@@ -130,9 +130,9 @@ def render_text(cards: list[dict], setting: str | None) -> str:
         if c["policy"]:
             lines.append(f"  Policy:        {c['policy']}")
         rows = [("Coverage", c["coverage"], phrases.coverage)]
-        for label, value, phrase in rows:
+        for label, value, describe in rows:
             if value:
-                lines.append(f"  {label + ':':<14} {phrase(value)}{_flag(value)}")
+                lines.append(f"  {label + ':':<14} {describe(value)}{_flag(value)}")
         where = f" ({setting})" if setting else ""
         if c["prior_auth"]:
             for entry in c["prior_auth"]:
@@ -161,9 +161,8 @@ def render_text(cards: list[dict], setting: str | None) -> str:
         if c["notes"]:
             lines.append(f"  {'Notes:':<14} {c['notes']}")
         for source in c["sources"]:
-            lines.append(
-                f"  {'Source:':<14} {source['id']} ({source['type']}, {source['confidence']}) {source['url'] or ''}".rstrip()
-            )
+            url = source["url"] or ""
+            lines.append(f"  {'Source:':<14} {source['id']} ({source['type']}, {source['confidence']}) {url}".rstrip())
         lines.append(
             f"  Last checked {c['last_reviewed']}; next review due {c['next_review_due']} ({c['review_status']}); "
             f"confidence {c['confidence']}"

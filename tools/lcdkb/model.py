@@ -105,7 +105,8 @@ class KnowledgeBase:
         to change a rule, assign a new list rather than editing an item in place."""
         key = (id(self.rules), len(self.rules))
         if getattr(self, "_index_key", None) != key:
-            by_code, by_payer = {}, {}
+            by_code: dict[str, list[Rule]] = {}
+            by_payer: dict[str, list[Rule]] = {}
             for rule in self.rules:
                 by_code.setdefault(rule.code, []).append(rule)
                 by_payer.setdefault(rule.payer_id, []).append(rule)

@@ -240,7 +240,9 @@ if hasattr(errno, "EDQUOT"):
 
 
 def _reason(exc: OSError) -> str:
-    return _REASONS.get(exc.errno, f"{exc.strerror or exc}")
+    if exc.errno is not None and exc.errno in _REASONS:
+        return _REASONS[exc.errno]
+    return f"{exc.strerror or exc}"
 
 
 # --- the edit ---
@@ -257,8 +259,10 @@ def _review_edits(path: Path, document, wanted: set[str] | None, by: str, on: da
         if wanted is not None and code not in wanted:
             continue
         last, who = _review_values(path, rule_node, code)
-        if _scalar(last) > on.isoformat():
-            raise ReviewError(f"rule {code} was already reviewed on {_scalar(last)}, after {on}")
+        last_reviewed = _scalar(last)
+        assert last_reviewed is not None, "_review_values refuses an empty or non-text last_reviewed"
+        if last_reviewed > on.isoformat():
+            raise ReviewError(f"rule {code} was already reviewed on {last_reviewed}, after {on}")
         edits += [
             (last.start_mark.index, last.end_mark.index, _in_style(on.isoformat(), last.style)),
             (who.start_mark.index, who.end_mark.index, _in_style(by, who.style)),

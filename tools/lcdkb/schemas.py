@@ -13,7 +13,7 @@ from referencing import Registry, Resource
 try:  # a compiled validator: the same verdicts, far faster (tests/test_properties.py)
     import jsonschema_rs
 except ImportError:  # pragma: no cover - platforms without a wheel fall back to jsonschema alone
-    jsonschema_rs = None
+    jsonschema_rs = None  # type: ignore[assignment]  # None marks it missing; ModuleType | None would lose its types
 
 from lcdkb.load import DataFile
 from lcdkb.paths import schema_dir
@@ -199,6 +199,7 @@ def _explain(error: ValidationError, where: str, schema_file: str) -> tuple[str,
     if "propertyNames" in error.schema_path:
         return _explain_name(error, where)
     if kind in ("additionalProperties", "unevaluatedProperties"):
+        assert isinstance(error.schema, dict), "a keyword about properties sits in an object's schema"
         allowed = _allowed_keys(error.schema, schema_file)
         extra = sorted(k for k in value if k not in allowed) if isinstance(value, dict) else []
         name = extra[0] if extra else "?"
@@ -221,6 +222,7 @@ def _explain(error: ValidationError, where: str, schema_file: str) -> tuple[str,
         found = "nothing" if value is None else _a(_json_type(value))
         return f"{where}: expected {_a(expected)}, found {found}", _description(error), ()
     if kind == "enum":
+        assert isinstance(error.validator_value, list), "an enum lists its values"
         options = [str(o) for o in error.validator_value]
         close = difflib.get_close_matches(clip(str(value)), options, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"one of: {', '.join(options)}"
@@ -236,6 +238,7 @@ def _explain(error: ValidationError, where: str, schema_file: str) -> tuple[str,
     if kind in ("minItems", "minLength"):
         return f"{where} is empty", "fill it in or remove the field", ()
     if kind in ("maxItems", "maxLength", "maxProperties"):
+        assert isinstance(error.validator_value, int), f"{kind} is a whole number"
         return _explain_limit(kind, value, error.validator_value, where)
     if kind == "uniqueItems":
         return f"{where} lists the same item twice", "remove the repeated item", ()
@@ -263,6 +266,7 @@ def _explain_limit(kind: str, value, limit: int, where: str) -> tuple[str, str, 
 def _explain_name(error: ValidationError, where: str) -> tuple[str, str, tuple]:
     """A policy name (a mapping key) that breaks the name rules; points at the key itself."""
     name = error.instance
+    assert isinstance(name, str), "propertyNames checks a mapping's keys, which are text"
     if error.validator == "maxLength":
         problem = f"is {len(name):,} characters long; the limit is {error.validator_value:,}"
     else:

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 from yaml.composer import Composer
+from yaml.events import NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
@@ -43,8 +44,8 @@ _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
 _NUMBER_START = frozenset("-0123456789")
 
 try:
-    _Parser = yaml.cyaml.CParser
-except AttributeError:  # PyYAML built without libyaml: same rules, slower parser
+    from yaml._yaml import CParser as _Parser  # where yaml.cyaml takes it from; absent without libyaml
+except ImportError:  # PyYAML built without libyaml: same rules, slower parser
     from yaml.parser import Parser as _PyParser
     from yaml.reader import Reader
     from yaml.scanner import Scanner
@@ -106,6 +107,7 @@ class _StrictComposer(Composer, _Parser, BaseResolver):
 
     def compose_node(self, parent, index):
         event = self.peek_event()
+        assert isinstance(event, NodeEvent), "the composer asks for a node only when a node's event is next"
         if isinstance(event, yaml.AliasEvent):
             line, col = _at(event.start_mark)
             raise YamlError(

@@ -5,6 +5,7 @@ All problems are collected; nothing stops at the first one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,7 @@ class Validation:
     files_checked: int
 
 
-def validate(root: Path, paths: list[Path] = (), today: date | None = None) -> Validation:
+def validate(root: Path, paths: Sequence[Path] = (), today: date | None = None) -> Validation:
     """Validate the data folder ``root``; with ``paths``, report only problems in those files."""
     dataset = load_dataset(root, list(paths))
     problems = list(dataset.problems) + _missing_catalogues(dataset)

@@ -40,13 +40,15 @@ REGISTRY: list[Check] = [
     Check(
         "LCD005",
         "file-shape",
-        "The file holds one non-empty mapping, nests at most 32 levels and stays under the size limit; no key is longer than 100 characters and no number has more than 15 digits.",
+        "The file holds one non-empty mapping, nests at most 32 levels and stays under the size limit; "
+        "no key is longer than 100 characters and no number has more than 15 digits.",
         ERROR,
     ),
     Check(
         "LCD006",
         "data-layout",
-        "Every file sits where the layout expects it, is a regular file inside the data folder, and every catalogue exists.",
+        "Every file sits where the layout expects it, is a regular file inside the data folder, "
+        "and every catalogue exists.",
         ERROR,
     ),
     Check(

@@ -8,7 +8,8 @@ from lcdkb.checks import check
 @check(
     "LCD033",
     "state-in-one-jurisdiction",
-    "Every state, DC and territory in catalog/states.yaml belongs to exactly one Medicare A/B jurisdiction; sub-state exceptions point at another jurisdiction's state.",
+    "Every state, DC and territory in catalog/states.yaml belongs to exactly one Medicare A/B jurisdiction; "
+    "sub-state exceptions point at another jurisdiction's state.",
 )
 def state_in_one_jurisdiction(ctx, report):
     if ctx.jurisdictions is None or ctx.states is None:

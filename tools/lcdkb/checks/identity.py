@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lcdkb.checks import check
+from lcdkb.load import DataFile
 
 CATALOGUE_KEYS = {"codes": "code", "states": "code", "jurisdictions": "id", "modifiers": "code", "diagnoses": "code"}
 
@@ -50,7 +51,7 @@ def unique_entries(ctx, report):
     for data_file in ctx.files:
         sources = data_file.data.get("sources", [])
         _report_repeats(report, data_file, "sources", [s["id"] for s in sources], "id")
-    owner: dict[str, object] = {}
+    owner: dict[str, DataFile] = {}
     for data_file in ctx.payers:
         payer = data_file.data["payer"]
         if payer["kind"] != "medicare-mac":
@@ -85,7 +86,8 @@ def _report_repeats(report, data_file, list_key, values, field):
 @check(
     "LCD035",
     "editor-schema-line",
-    "Each data file starts with '# yaml-language-server: $schema=../../schema/<kind>.schema.json', so editors validate while people type.",
+    "Each data file starts with '# yaml-language-server: $schema=../../schema/<kind>.schema.json', "
+    "so editors validate while people type.",
 )
 def editor_schema_line(ctx, report):
     for data_file in ctx.files:

@@ -10,7 +10,8 @@ NOT_FACTS = ("title", "sources")
 @check(
     "LCD036",
     "policy-in-use",
-    "Each policy block is used by a rule, and each of its facts is in effect for at least one of those rules (not overridden by all).",
+    "Each policy block is used by a rule, and each of its facts is in effect for at least one of those rules "
+    "(not overridden by all).",
 )
 def policy_in_use(ctx, report):
     for data_file in ctx.payers:
@@ -30,7 +31,8 @@ def policy_in_use(ctx, report):
                     report(
                         data_file,
                         ("policies", name, fact),
-                        f"'{fact}' in policy '{name}' is replaced by every rule that uses the policy, so it never applies",
+                        f"'{fact}' in policy '{name}' is replaced by every rule that uses the policy, "
+                        "so it never applies",
                         f"delete it from the policy, or remove '{fact}' from the rules that should inherit it",
                         key=True,
                     )

@@ -119,7 +119,8 @@ def known_modifiers(ctx, report):
 @check(
     "LCD027",
     "add-on-with-primary",
-    "An add-on code has a rule only where its payer also has a rule for one of its primary codes, and no code is its own primary.",
+    "An add-on code has a rule only where its payer also has a rule for one of its primary codes, "
+    "and no code is its own primary.",
 )
 def add_on_with_primary(ctx, report):
     codes = ctx.codes
@@ -143,7 +144,8 @@ def add_on_with_primary(ctx, report):
                 report(
                     data_file,
                     ("rules", index, "code"),
-                    f"add-on code '{rule['code']}' has a rule but none of its primary codes ({', '.join(primaries)}) does",
+                    f"add-on code '{rule['code']}' has a rule but none of its primary codes "
+                    f"({', '.join(primaries)}) does",
                     "add the primary code's rule, or remove the add-on's rule",
                 )
 

@@ -90,5 +90,6 @@ def source_effective_date(ctx, report):
                     data_file,
                     ("sources", index, "id"),
                     f"source '{source['id']}' has no effective_date",
-                    "add the effective date shown on the document; until someone reads it there, this warning stays as a reminder",
+                    "add the effective date shown on the document; until someone reads it there, "
+                    "this warning stays as a reminder",
                 )

@@ -26,7 +26,8 @@ class Finding:
     line_no: int
     code: str
     severity: str  # error, warning, info
-    group: str  # medical-necessity, non-covered, modifier, diagnosis, prior-authorization, units-frequency, bundled, coding
+    # medical-necessity, non-covered, modifier, diagnosis, prior-authorization, units-frequency, bundled, coding
+    group: str
     message: str
     rule_id: str | None = None
     sources: tuple[str, ...] = ()
@@ -61,7 +62,7 @@ def _finding(
     if severity == "error" and confidence not in (None, *VERIFIED):
         severity = "warning"
         message += f" (rule {confidence})"
-    sources = ()
+    sources: tuple[str, ...] = ()
     if rule is not None:
         cited = (fact or {}).get("source")
         sources = tuple(s.url or s.id for s in rule.sources if cited is None or s.id == cited)
@@ -169,13 +170,13 @@ def _family(kb: KnowledgeBase, code: str) -> set[str]:
 
 
 def check_levels(session, line, rules):
-    out = []
+    out: list[Finding] = []
     family = _family(session.kb, line.code)
-    first = next(l for l in session.lines if l.code in family)
+    first = next(each for each in session.lines if each.code in family)
     if line is not first:
         return out
     for rule, fact in _with_fact(rules, "levels_per_session"):
-        levels = sum(l.units for l in session.lines if l.code in family)
+        levels = sum(each.units for each in session.lines if each.code in family)
         if levels > fact["max"]:
             out.append(
                 _finding(
@@ -198,12 +199,12 @@ def check_regions(session, line, rules):
         if not fact or not rule.policy:
             continue
         same_policy = [
-            l
-            for l in session.lines
-            for r in session.rules.get(l.code, [])
+            each
+            for each in session.lines
+            for r in session.rules.get(each.code, [])
             if r.policy == rule.policy and r.payer_id == rule.payer_id
         ]
-        regions = {session.kb.codes[l.code].get("region") for l in same_policy} - {None, "any"}
+        regions = {session.kb.codes[each.code].get("region") for each in same_policy} - {None, "any"}
         if len(regions) > fact["max"] and line is same_policy[0]:
             out.append(
                 _finding(
@@ -223,17 +224,17 @@ def check_same_session(session, line, rules):
     out = []
     for rule in rules:
         for entry in rule.facts.get("not_same_session", []):
-            others = [l for l in session.lines if l.code in entry["codes"] and l.code != line.code]
+            others = [other for other in session.lines if other.code in entry["codes"] and other.code != line.code]
             if entry["scope"] == "same-region":
                 region = session.kb.codes.get(line.code, {}).get("region")
-                others = [l for l in others if session.kb.codes.get(l.code, {}).get("region") == region]
+                others = [other for other in others if session.kb.codes.get(other.code, {}).get("region") == region]
             if others:
                 out.append(
                     _finding(
                         line,
                         "error",
                         "bundled",
-                        f"{line.code} with {', '.join(sorted({l.code for l in others}))} on the same date: "
+                        f"{line.code} with {', '.join(sorted({other.code for other in others}))} on the same date: "
                         "this payer does not pay both in one session",
                         rule,
                         entry,
@@ -384,14 +385,14 @@ def check_epidural_approaches(session, line, rules):
     if entry.get("family") != "epidural-interlaminar":
         return []
     others = [
-        l
-        for l in session.lines
-        if codes.get(l.code, {}).get("family") == "epidural-transforaminal"
-        and codes[l.code].get("region") == entry.get("region")
+        other
+        for other in session.lines
+        if codes.get(other.code, {}).get("family") == "epidural-transforaminal"
+        and codes[other.code].get("region") == entry.get("region")
     ]
     recorded = any(
-        set(c["codes"]) & {l.code for l in others}
-        for r in rules + [r for l in others for r in session.rules.get(l.code, [])]
+        set(c["codes"]) & {other.code for other in others}
+        for r in rules + [r for other in others for r in session.rules.get(other.code, [])]
         for c in r.facts.get("not_same_session", [])
     )
     if not others or recorded:
@@ -401,7 +402,7 @@ def check_epidural_approaches(session, line, rules):
             line,
             "info",
             "bundled",
-            f"{line.code} with {', '.join(sorted({l.code for l in others}))}: interlaminar and transforaminal "
+            f"{line.code} with {', '.join(sorted({other.code for other in others}))}: interlaminar and transforaminal "
             "epidurals in the same region on one date. No rule recorded for this payer says whether both "
             "are paid; check the NCCI edits and document why both approaches were needed",
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -39,7 +39,7 @@ def _check_session(kb: KnowledgeBase, lines: list[ClaimLine]) -> list[Finding]:
     session = Session(kb, lines, state=state)
     for code, _ in groupby(sorted(line.code for line in lines)):
         session.rules[code] = rules_for(kb, code, payer, state) if code in kb.codes else []
-    findings = []
+    findings: list[Finding] = []
     for line in lines:
         rules = session.rules.get(line.code, [])
         for check in ALL_CHECKS:
@@ -102,6 +102,11 @@ class _Claim:
     bad_line: int | None = None  # the first line with a problem: the claim is then not checked
     explained: bool = False  # a problem already said that these lines are not checked
 
+    def taint(self, line_no: int) -> None:
+        """Line ``line_no`` has a problem: the claim is not checked, and its lines need not be held."""
+        if self.bad_line is None:
+            self.bad_line, self.lines = line_no, []
+
 
 class ClaimStream:
     """Findings and input problems from claim lines and input problems in file order, claim by claim.
@@ -127,13 +132,13 @@ class ClaimStream:
                 yield from self._problem(item)
         yield from self._finish()
 
-    def _line(self, line: ClaimLine):
-        if self.claim is None or line.claim_id != self.claim.claim_id:
-            yield from self._start(line.claim_id, line.line_no)
-            if self.taint_next is not None:
-                self.claim.bad_line = self.taint_next
-        self.taint_next = None
+    def _line(self, line: ClaimLine) -> Iterator[Finding | InputProblem]:
         claim = self.claim
+        if claim is None or line.claim_id != claim.claim_id:
+            claim = yield from self._start(line.claim_id, line.line_no)
+            if self.taint_next is not None:
+                claim.bad_line = self.taint_next
+        self.taint_next = None
         claim.good += 1
         claim.first_good, claim.last_good = claim.first_good or line.line_no, line.line_no
         if claim.bad_line is None and len(claim.lines) >= MAX_CLAIM_LINES:
@@ -146,27 +151,25 @@ class ClaimStream:
         if claim.bad_line is None:
             claim.lines.append(line)
 
-    def _problem(self, problem: InputProblem):
+    def _problem(self, problem: InputProblem) -> Iterator[Finding | InputProblem]:
+        claim = self.claim
         if problem.claim_id is None:
-            if self.claim is not None:
-                self._taint(problem.line_no)
+            if claim is not None:
+                claim.taint(problem.line_no)
             self.taint_next = problem.line_no
         else:
-            if self.claim is None or problem.claim_id != self.claim.claim_id:
-                yield from self._start(problem.claim_id, problem.line_no)
-            self._taint(problem.line_no)
+            if claim is None or problem.claim_id != claim.claim_id:
+                claim = yield from self._start(problem.claim_id, problem.line_no)
+            claim.taint(problem.line_no)
             self.taint_next = None
         yield problem
 
-    def _taint(self, line_no: int) -> None:
-        if self.claim.bad_line is None:
-            self.claim.bad_line, self.claim.lines = line_no, []
-
-    def _start(self, claim_id: str, line_no: int):
+    def _start(self, claim_id: str, line_no: int) -> Generator[Finding | InputProblem, None, _Claim]:
+        """Finishes the claim before; returns the new one, which is now ``self.claim``."""
         yield from self._finish()
-        self.claim = _Claim(claim_id)
+        claim = self.claim = _Claim(claim_id)
         if claim_id in self.seen:
-            self.claim.bad_line, self.claim.explained = line_no, True
+            claim.bad_line, claim.explained = line_no, True
             yield InputProblem(
                 line_no,
                 f"claim {quoted(claim_id)} already appeared earlier, with other claims in "
@@ -175,8 +178,9 @@ class ClaimStream:
                 claim_id,
             )
         self.seen.add(claim_id)
+        return claim
 
-    def _finish(self):
+    def _finish(self) -> Iterator[Finding | InputProblem]:
         claim, self.claim = self.claim, None
         if claim is None:
             return

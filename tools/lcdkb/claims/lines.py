@@ -145,16 +145,17 @@ def parse_line(values: dict[str, str | None], line_no: int = 0, modifiers: Colle
     """One line from text values. Raises ValueError with a message a biller understands. ``modifiers``: the
     modifier catalogue (``kb.modifiers``); without it a modifier only has to look like one."""
     cleaned = {name: value.strip(" \t") for name, value in values.items() if isinstance(value, str)}
-    get = {name: value for name, value in cleaned.items() if value}.get
-    missing = [name for name in REQUIRED if not get(name)]
+    given = {name: value for name, value in cleaned.items() if value}
+    get = given.get
+    missing = [name for name in REQUIRED if name not in given]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
     if not get("payer_id") and not get("state"):
         raise ValueError("give payer_id or state")
     return ClaimLine(
-        claim_id=get("claim_id"),
-        date_of_service=parse_date(get("date_of_service")),
-        code=_code(get("code")),
+        claim_id=given["claim_id"],
+        date_of_service=parse_date(given["date_of_service"]),
+        code=_code(given["code"]),
         payer_id=_plain(get("payer_id"), "payer_id"),
         state=(_plain(get("state"), "state") or "").upper() or None,
         place_of_service=_place_of_service(get("place_of_service")),
@@ -272,7 +273,8 @@ class _LineFeed:
         self.start_record()
 
     def start_record(self) -> None:
-        self.record_start, self.record_bytes, self.problems = self.line_no + 1, 0, []
+        self.record_start, self.record_bytes = self.line_no + 1, 0
+        self.problems: list[InputProblem] = []
 
     def __iter__(self):
         return self
@@ -429,13 +431,12 @@ def _claim_of(record: _Record, header: list[str]) -> str | None:
     return value if value and "\ufffd" not in value else None
 
 
-def _row_problem(record: _Record, header: list[str]) -> str | None:
-    fields = record.fields
+def _row_problem(fields: list[str], header: list[str]) -> str | None:
     if len(fields) > len(header):
         return f"more values than columns ({len(fields)} for {len(header)}; a comma inside a value? quote it)"
     if len(fields) < len(header):
         return f"fewer values than columns ({len(fields)} for {len(header)}; a missing comma?)"
-    long = next((name for name, value in zip(header, fields) if len(value) > MAX_FIELD_CHARS), None)
+    long = next((name for name, value in zip(header, fields, strict=True) if len(value) > MAX_FIELD_CHARS), None)
     if long:
         return f"the {long} value is longer than {MAX_FIELD_CHARS} characters"
     return None
@@ -448,12 +449,14 @@ def _row(record: _Record, header: list[str], modifiers) -> Iterator[ClaimLine | 
             problem.claim_id = claim_id
             yield problem
         return
-    if not any(value.strip() for value in record.fields):
+    fields = record.fields
+    assert fields is not None, "a record that could not be read always has a problem"
+    if not any(value.strip() for value in fields):
         return  # a blank line
-    message = _row_problem(record, header)
-    if message is None:
+    message = _row_problem(fields, header)
+    if message is None:  # as many values as columns
         try:
-            yield parse_line(dict(zip(header, record.fields)), record.first, modifiers)
+            yield parse_line(dict(zip(header, fields, strict=True)), record.first, modifiers)
             return
         except ValueError as exc:
             message = str(exc)
@@ -489,6 +492,7 @@ def _header(record: _Record | None):
     if record.problems:
         yield from record.problems
         return None
+    assert record.fields is not None, "a record that could not be read always has a problem"
     header = [name.strip() for name in record.fields]
     problems = header_problems(header) if header else [f"the first line must be the header: {', '.join(COLUMNS)}"]
     for message in problems:
@@ -500,5 +504,8 @@ def read_csv(text: str, modifiers: Collection[str] | None = None) -> ReadResult:
     """Every good line, and a problem for each bad one (by its line number), from CSV text held in memory."""
     result = ReadResult()
     for item in read_claims(io.BytesIO(text.encode("utf-8", "surrogatepass")), modifiers):
-        (result.lines if isinstance(item, ClaimLine) else result.problems).append(item)
+        if isinstance(item, ClaimLine):
+            result.lines.append(item)
+        else:
+            result.problems.append(item)
     return result

@@ -11,8 +11,9 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from typing import Protocol, TextIO
 
 from lcdkb.claims.checks import Finding
 from lcdkb.claims.lines import InputProblem
@@ -43,6 +44,16 @@ class Tally:
     def exit_code(self) -> int:
         """2 when any input problem, else 1 when any finding is an error, else 0."""
         return 2 if self.input_problems else 1 if self.errors else 0
+
+
+class ReportWriter(Protocol):
+    """What every report format does with the items as they come, then with the counts."""
+
+    def problem(self, problem: InputProblem, /) -> None: ...
+
+    def finding(self, finding: Finding, /) -> None: ...
+
+    def close(self, tally: Tally, /) -> None: ...
 
 
 class TextReport:
@@ -119,7 +130,11 @@ class JsonLinesReport:
         self.out.write(_dumps({"type": "summary", **asdict(tally)}) + "\n")
 
 
-WRITERS = {"text": TextReport, "json": JsonReport, "jsonl": JsonLinesReport}
+WRITERS: dict[str, Callable[[TextIO], ReportWriter]] = {
+    "text": TextReport,
+    "json": JsonReport,
+    "jsonl": JsonLinesReport,
+}
 
 
 def _dumps(value: dict) -> str:
@@ -131,7 +146,10 @@ def write_report(items: Iterable[Finding | InputProblem], format: str, out, line
     writer, tally = WRITERS[format](out), Tally()
     for item in items:
         tally.count(item)
-        (writer.problem if isinstance(item, InputProblem) else writer.finding)(item)
+        if isinstance(item, InputProblem):
+            writer.problem(item)
+        else:
+            writer.finding(item)
     tally.lines_checked = lines_checked()
     writer.close(tally)
     return tally

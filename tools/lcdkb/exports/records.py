@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from typing import Any
 
 from lcdkb.freshness import next_review_due, review_status
 from lcdkb.model import CONFIDENCE_ORDER, KnowledgeBase, Payer, Rule, Source
@@ -127,7 +128,7 @@ def modifier_record(entry: dict) -> dict:
 
 def rule_record(rule: Rule, today: date) -> dict:
     """A rule with every fact field present (null when not recorded); the model made each confidence explicit."""
-    record = {
+    record: dict[str, Any] = {
         "id": rule.id,
         "payer_id": rule.payer_id,
         "code": rule.code,

@@ -125,7 +125,8 @@ def _envelope(
     extra_states=(),
 ) -> dict:
     if everything:
-        codes, jurisdictions, states, modifiers = rec.codes, rec.jurisdictions, rec.states, rec.modifiers
+        codes, jurisdictions = set(rec.codes), set(rec.jurisdictions)
+        states, modifiers = set(rec.states), set(rec.modifiers)
     else:
         codes = _referenced_codes(rec, rules, extra_codes)
         jurisdictions = {rec.payers[p]["jurisdiction"] for p in payer_ids} - {None}

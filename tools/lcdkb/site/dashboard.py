@@ -37,8 +37,8 @@ def review_page(view) -> str:
         lines.append(_bar(total, len(kb.rules)) + "\n")
     lines.append(table(["Status", "Rules"], [[badge(s), str(total[s])] for s in STATUSES]) + "\n")
     lines.append("## By payer\n")
-    by_payer = defaultdict(Counter)
-    by_reviewer = defaultdict(Counter)
+    by_payer: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    by_reviewer: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for rule in kb.rules:
         by_payer[rule.payer_id][status[rule.id]] += 1
         by_reviewer[rule.reviewed_by][status[rule.id]] += 1

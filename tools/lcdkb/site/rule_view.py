@@ -51,8 +51,9 @@ def group_name(kb: KnowledgeBase, payers: list[Payer]) -> str:
     """ "WPS J5, J8" for contractors of one company; names joined otherwise."""
     names = [short_name(kb, p) for p in payers]
     brands = {n.rsplit(" ", 1)[0] for n in names}
-    if len(payers) > 1 and all(p.jurisdiction for p in payers) and len(brands) == 1:
-        return f"{brands.pop()} " + ", ".join(p.jurisdiction for p in payers)
+    jurisdictions = [p.jurisdiction for p in payers if p.jurisdiction]
+    if len(payers) > 1 and len(jurisdictions) == len(payers) and len(brands) == 1:
+        return f"{brands.pop()} " + ", ".join(jurisdictions)
     return " and ".join(names)
 
 

@@ -29,7 +29,7 @@ def icd_codes(rng: random.Random, count: int) -> list[str]:
 
 
 def codes_catalogue(codes: int) -> str:
-    lines = ["# yaml-language-server: $schema=../../schema/codes.schema.json", "codes:"]
+    lines = ["# yaml-language-server: $schema=../../schema/editor/codes.schema.json", "codes:"]
     for i in range(codes):
         lines.append(
             f'  - {{code: "{code_name(i)}", system: CPT, scope: key, family: other, label: "Synthetic procedure {i}"}}'
@@ -41,7 +41,7 @@ def payer_file(index: int, codes: int, rng: random.Random) -> str:
     pid = f"bench-payer-{index:04d}"
     states = sorted(rng.sample(["TX", "CA", "NY", "FL", "OH", "PA", "IL", "GA"], 3))
     out = [
-        "# yaml-language-server: $schema=../../schema/payer.schema.json",
+        "# yaml-language-server: $schema=../../schema/editor/payer.schema.json",
         "payer:",
         f"  id: {pid}",
         f"  name: Benchmark Health Plan {index}",

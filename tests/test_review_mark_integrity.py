@@ -31,7 +31,7 @@ ON = date(2026, 1, 20)
 
 # fixture-commercial with folded, literal, single- and double-quoted scalars around a quoted review.
 RICH = textwrap.dedent("""\
-    # yaml-language-server: $schema=../../schema/payer.schema.json
+    # yaml-language-server: $schema=../../schema/editor/payer.schema.json
     payer:
       id: fixture-commercial
       name: 'Fixture Health Plan'

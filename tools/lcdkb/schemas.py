@@ -133,20 +133,41 @@ def _with_siblings(target: dict, siblings: dict) -> dict:
     return merged
 
 
+_PLAIN_PART = {"properties", "description"}
+_CONDITIONAL_PART = {"if", "then", "else", "description"}
+_CONDITION_KEYS = {"properties", "required", "description"}
+
+
 def _merge_closed(schema: dict) -> dict:
+    """'unevaluatedProperties: false' over an allOf of property lists (and if/then conditions that only look at
+    those properties) is the same as one 'properties' list with 'additionalProperties: false'."""
     parts = schema.get("allOf")
-    if (
-        schema.get("unevaluatedProperties") is not False
-        or not parts
-        or not all(set(part) <= {"properties", "description"} for part in parts)
-    ):
+    if schema.get("unevaluatedProperties") is not False or not parts:
         return schema
+    plain = [part for part in parts if set(part) <= _PLAIN_PART]
+    conditions = [part for part in parts if not set(part) <= _PLAIN_PART]
     properties = {}
-    for part in parts:
+    for part in plain:
         properties.update(part.get("properties", {}))
     properties.update(schema.get("properties", {}))
+    if not all(_condition_within(part, set(properties)) for part in conditions):
+        return schema
     closed = {k: v for k, v in schema.items() if k not in ("allOf", "unevaluatedProperties")}
-    return {**closed, "properties": properties, "additionalProperties": False}
+    merged = {**closed, "properties": properties, "additionalProperties": False}
+    if conditions:
+        merged["allOf"] = conditions
+    return merged
+
+
+def _condition_within(part: dict, known: set[str]) -> bool:
+    """An if/then/else part whose branches only name properties in ``known`` (so it evaluates no others)."""
+    if not set(part) <= _CONDITIONAL_PART:
+        return False
+    branches = [part[key] for key in ("if", "then", "else") if key in part]
+    return all(
+        isinstance(branch, dict) and set(branch) <= _CONDITION_KEYS and set(branch.get("properties", {})) <= known
+        for branch in branches
+    )
 
 
 def schema_problems(data_file: DataFile) -> list[Problem]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lcdkb.checks import check
+from lcdkb.editor_schemas import modeline
 from lcdkb.load import DataFile
 
 CATALOGUE_KEYS = {"codes": "code", "states": "code", "jurisdictions": "id", "modifiers": "code", "diagnoses": "code"}
@@ -86,12 +87,12 @@ def _report_repeats(report, data_file, list_key, values, field):
 @check(
     "LCD035",
     "editor-schema-line",
-    "Each data file starts with '# yaml-language-server: $schema=../../schema/<kind>.schema.json', "
-    "so editors validate while people type.",
+    "Each data file starts with '# yaml-language-server: $schema=../../schema/editor/<kind>.schema.json', "
+    "so editors validate while people type, with the self-contained editor schema.",
 )
 def editor_schema_line(ctx, report):
     for data_file in ctx.files:
-        expected = f"# yaml-language-server: $schema=../../schema/{data_file.kind}.schema.json"
+        expected = modeline(data_file.kind)
         if data_file.first_line != expected:
             report(
                 data_file,

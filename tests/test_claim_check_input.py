@@ -20,12 +20,12 @@ def test_csv_bad_rows_are_reported_by_line_and_the_rest_are_checked(tmp_path, ca
         + "c5,2026-02-01,fixture-mac,,11,64483,,1,M54.16,\n"
     )
     assert main(["check", "--claims", str(claims), "--data", str(VALID)]) == 2  # 2: the input has problems
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert 'input line 3: date_of_service "2026-02-30" is not a date' in out
     assert 'input line 4: units "two" must be a whole number' in out
     assert "input line 5: more values than columns" in out
     assert "modifier 50 is not allowed on 62323" in out
-    assert "2 line(s) checked" in out
+    assert "2 line(s) checked" in err and "line(s) checked" not in out  # the summary goes to standard error
 
 
 def test_header_without_required_columns():
@@ -54,7 +54,7 @@ def test_same_region_conflict_from_the_data(capsys):
             "json",
         ]
     )
-    data = json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out)["result"]
     bundled = [f for f in data["findings"] if f["group"] == "bundled"]
     assert code == 0 and bundled and bundled[0]["severity"] == "warning"  # the fixture source is conflicting
     assert bundled[0]["rule_id"] == "fixture-mac/62323" and bundled[0]["confidence"] == "conflicting"

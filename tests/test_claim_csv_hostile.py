@@ -46,10 +46,10 @@ def row(**values):
 
 
 def test_a_duplicated_header_name_stops_the_file(tmp_path, capsys):
-    code, out, _ = check(tmp_path, capsys, HEADER.replace("minutes", "code") + GOOD)
+    code, out, err = check(tmp_path, capsys, HEADER.replace("minutes", "code") + GOOD)
     assert code == 2
     assert 'input line 1: column "code" appears twice (columns 5 and 9)' in out
-    assert "0 line(s) checked" in out
+    assert "0 line(s) checked" in err
 
 
 @pytest.mark.parametrize(
@@ -69,10 +69,10 @@ def test_a_duplicated_header_name_stops_the_file(tmp_path, capsys):
     ],
 )
 def test_an_unknown_column_is_named_with_the_one_it_probably_means(tmp_path, capsys, written, meant):
-    code, out, _ = check(tmp_path, capsys, HEADER.replace(meant, written, 1) + GOOD)
+    code, out, err = check(tmp_path, capsys, HEADER.replace(meant, written, 1) + GOOD)
     assert code == 2
     assert f'input line 1: unknown column "{written}"' in out and f"did you mean {meant}?" in out
-    assert "0 line(s) checked" in out and "claim " not in out.splitlines()[-2]
+    assert "0 line(s) checked" in err and "claim " not in out
 
 
 def test_a_column_without_a_name(tmp_path, capsys):
@@ -98,7 +98,7 @@ def test_a_stray_quote_that_swallows_lines_is_reported_where_it_opened(tmp_path,
         + row(claim_id="c5")
     )
     code, out, _ = check(tmp_path, capsys, text, "--format", "json")
-    data = json.loads(out)
+    data = json.loads(out)["result"]
     assert code == 2
     assert data["input_problems"][0]["line_no"] == 3
     assert "runs on to line 5" in data["input_problems"][0]["message"]
@@ -112,9 +112,9 @@ def test_a_quote_never_closed(tmp_path, capsys):
 
 
 def test_a_value_over_the_size_limit(tmp_path, capsys):
-    code, out, _ = check(tmp_path, capsys, HEADER + GOOD + row(claim_id="x" * 11_000))
+    code, out, err = check(tmp_path, capsys, HEADER + GOOD + row(claim_id="x" * 11_000))
     assert code == 2 and "input line 3: the claim_id value is longer than 10240 characters" in out
-    assert "1 line(s) checked" in out
+    assert "1 line(s) checked" in err
 
 
 @pytest.mark.parametrize(
@@ -127,8 +127,8 @@ def test_a_row_with_the_wrong_number_of_values(tmp_path, capsys, extra, message)
 
 
 def test_nul_bytes(tmp_path, capsys):
-    code, out, _ = check(tmp_path, capsys, HEADER + GOOD + row(claim_id="c2", diagnoses="M54\x00.16"))
-    assert code == 2 and "input line 3: a NUL byte at column" in out and "1 line(s) checked" in out
+    code, out, err = check(tmp_path, capsys, HEADER + GOOD + row(claim_id="c2", diagnoses="M54\x00.16"))
+    assert code == 2 and "input line 3: a NUL byte at column" in out and "1 line(s) checked" in err
 
 
 def test_a_carriage_return_alone_inside_a_value(tmp_path, capsys):
@@ -146,13 +146,13 @@ def test_bytes_that_are_not_utf8_are_reported_by_line_and_column(tmp_path, capsy
 
 
 def test_a_utf8_byte_order_mark_is_fine(tmp_path, capsys):
-    code, out, _ = check(tmp_path, capsys, b"\xef\xbb\xbf" + (HEADER + GOOD).encode())
-    assert code == 0 and "1 line(s) checked" in out
+    code, _, err = check(tmp_path, capsys, b"\xef\xbb\xbf" + (HEADER + GOOD).encode())
+    assert code == 0 and "1 line(s) checked" in err
 
 
 def test_crlf_line_ends_are_fine(tmp_path, capsys):
-    code, out, _ = check(tmp_path, capsys, (HEADER + GOOD).replace("\n", "\r\n"))
-    assert code == 0 and "1 line(s) checked" in out
+    code, _, err = check(tmp_path, capsys, (HEADER + GOOD).replace("\n", "\r\n"))
+    assert code == 0 and "1 line(s) checked" in err
 
 
 # --- values ----------------------------------------------------------------------------------------------------
@@ -182,11 +182,11 @@ def test_crlf_line_ends_are_fine(tmp_path, capsys):
     ],
 )
 def test_a_bad_value_is_an_input_problem_and_its_line_is_not_checked(tmp_path, capsys, column, value, message):
-    code, out, _ = check(tmp_path, capsys, HEADER + GOOD + row(claim_id="c2", **{column: value}))
+    code, out, err = check(tmp_path, capsys, HEADER + GOOD + row(claim_id="c2", **{column: value}))
     [problem] = [line for line in out.splitlines() if line.startswith("input line ")]
     named = {"diagnoses": "diagnosis", "modifiers": "modifier"}.get(column, column)
     assert code == 2 and problem.startswith(f"input line 3: {named}") and message in problem
-    assert "1 line(s) checked" in out and '"c2"' not in out
+    assert "1 line(s) checked" in err and '"c2"' not in out
 
 
 @pytest.mark.parametrize(
@@ -209,23 +209,23 @@ def test_bad_flags_are_refused(capsys, flags, message):
 def test_a_claim_with_a_bad_line_is_not_checked_at_all(tmp_path, capsys):
     # Checked without its primary code on line 3, 64484 on line 2 would be flagged as an add-on billed alone.
     text = HEADER + row(code="64484") + row(code="64483", units="two") + row(claim_id="c2")
-    code, out, _ = check(tmp_path, capsys, text)
+    code, out, err = check(tmp_path, capsys, text)
     assert code == 2 and 'input line 3: units "two"' in out
     assert 'input line 2: claim "c1" (line 2) was not checked: line 3 has an input problem' in out
-    assert "add-on" not in out and "1 line(s) checked" in out
+    assert "add-on" not in out and "1 line(s) checked" in err
 
 
 def test_a_claim_split_across_the_file_is_an_input_problem(tmp_path, capsys):
     text = HEADER + GOOD + row(claim_id="c2") + row(code="64484")
-    code, out, _ = check(tmp_path, capsys, text)
+    code, out, err = check(tmp_path, capsys, text)
     assert code == 2 and 'input line 4: claim "c1" already appeared earlier' in out
-    assert "2 line(s) checked" in out
+    assert "2 line(s) checked" in err
 
 
 def test_a_claim_with_too_many_lines(tmp_path, capsys):
-    code, out, _ = check(tmp_path, capsys, HEADER + GOOD * 1001 + row(claim_id="c2"))
+    code, out, err = check(tmp_path, capsys, HEADER + GOOD * 1001 + row(claim_id="c2"))
     assert code == 2 and 'input line 1002: claim "c1" has more than 1000 lines' in out
-    assert "1 line(s) checked" in out
+    assert "1 line(s) checked" in err
 
 
 # --- output ----------------------------------------------------------------------------------------------------
@@ -246,7 +246,9 @@ def test_claim_ids_cannot_forge_report_lines(tmp_path, capsys):
 
 def test_json_keeps_its_keys_and_lists_problems_by_line(tmp_path, capsys):
     code, out, _ = check(tmp_path, capsys, HEADER + GOOD + row(claim_id="c2", units="٣"), "--format", "json")
-    data = json.loads(out)
+    document = json.loads(out)
+    assert document["format"] == "lcdkb.check" and document["format_version"] == 1 and document["data"]["digest"]
+    data = document["result"]
     assert code == 2 and data["lines_checked"] == 1
     assert [p["line_no"] for p in data["input_problems"]] == [3] and data["input_problems"][0]["claim_id"] == "c2"
     assert data["findings"] and all(f["claim_id"] == "c1" for f in data["findings"])
@@ -254,8 +256,9 @@ def test_json_keeps_its_keys_and_lists_problems_by_line(tmp_path, capsys):
 
 def test_json_lines(tmp_path, capsys):
     code, out, _ = check(tmp_path, capsys, HEADER + GOOD + row(claim_id="c2", units="٣"), "--format", "jsonl")
-    records = [json.loads(line) for line in out.splitlines()]
+    header, *records = [json.loads(line) for line in out.splitlines()]
     assert code == 2
+    assert header["type"] == "header" and header["format"] == "lcdkb.check"
     assert {r["type"] for r in records[:-1]} == {"finding", "input_problem"}
     assert records[-1] == {
         "type": "summary",
@@ -354,7 +357,7 @@ def test_a_200_mb_value_is_refused_quickly_in_bounded_memory(tmp_path):
     assert "input line 4: the line is longer than 64 KiB" in result.stdout
     # c2 is not checked either: the unreadable line 4 might have been one of its lines.
     assert 'input line 3: claim "c2" (line 3) was not checked: line 4 has an input problem' in result.stdout
-    assert "1 line(s) checked" in result.stdout and "Traceback" not in result.stderr
+    assert "1 line(s) checked" in result.stderr and "Traceback" not in result.stderr
 
 
 LINES = 80_000  # 160,000 findings: about 77 MiB to keep them all (measured with tracemalloc)
@@ -378,10 +381,10 @@ def test_many_findings_are_streamed_in_bounded_memory(tmp_path, format):
     )
     assert result.returncode == 1, result.stderr[-2000:]
     if format == "json":
-        data = json.loads(result.stdout)
+        data = json.loads(result.stdout)["result"]
         assert data["lines_checked"] == LINES and len(data["findings"]) == 2 * LINES
     else:
-        assert result.stdout.endswith(
+        assert result.stderr.endswith(
             f"{LINES} line(s) checked: {LINES // 2} error(s), {LINES // 2} warning(s), {LINES} note(s)\n"
         )
 
@@ -427,9 +430,7 @@ def test_any_bytes_give_an_exit_code_and_never_a_traceback(tmp_path, capsys, con
 @FAST
 @given(CSVISH)
 def test_any_text_after_a_good_header_gives_an_exit_code_and_never_a_traceback(tmp_path, capsys, text):
-    code, out, _ = check(tmp_path, capsys, HEADER + GOOD + text)
+    code, out, err = check(tmp_path, capsys, HEADER + GOOD + text)
     assert code in (0, 1, 2)
-    assert all(
-        line.startswith(("input line ", "claim ", '"c', " " * 41)) or " line(s) checked: " in line
-        for line in out.splitlines()
-    )
+    assert all(line.startswith(("input line ", "claim ", '"c', " " * 41)) for line in out.splitlines())
+    assert " line(s) checked: " in err

@@ -50,7 +50,7 @@ def test_json_format(data_dir, capsys):
     payer = data_dir / "payers" / "fixture-commercial.yaml"
     payer.write_text(payer.read_text().replace("review_interval_days: 60", "review_interval_days: 91"))
     assert main(["validate", "--data", str(data_dir), "--format", "json", *TODAY]) == 1
-    problems = json.loads(capsys.readouterr().out)
+    problems = json.loads(capsys.readouterr().out)["result"]
     assert problems == [
         {
             "path": str(payer),

@@ -37,7 +37,7 @@ def test_working_tree_against_head_in_words(repo, capsys):
 def test_two_revisions_as_json(repo, capsys):
     subprocess.run(GIT + ["-C", str(repo.parent), "commit", "-qam", "second"], check=True)
     assert main(["diff", "HEAD~1", "HEAD", "--data", str(repo), "--format", "json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out)["result"]
     assert (data["from"], data["to"]) == ("HEAD~1", "HEAD")
     kinds = {r["rule_id"]: r["kind"] for r in data["rules"]}
     assert kinds == {"fixture-mac/62323": "changed", "fixture-mac/64483": "changed", "fixture-mac/64484": "removed"}

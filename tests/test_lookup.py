@@ -28,7 +28,7 @@ def test_state_gives_medicare_contractor_and_national_rules(capsys):
         "json",
         *REAL,
     )
-    cards = json.loads(out)
+    cards = json.loads(out)["result"]
     assert code == 0 and [c["payer_id"] for c in cards] == ["medicare-jh", "medicare-national"]
     national = cards[1]
     assert national["prior_auth"][0]["requirement"] == "required" and national["prior_auth"][0]["from"] == "2023-07-01"
@@ -49,12 +49,12 @@ def test_setting_filters_prior_auth(capsys):
     _, out, _ = lookup(
         capsys, "64493", "--payer", "medicare-national", "--setting", "office", "--format", "json", *REAL
     )
-    assert [e["requirement"] for e in json.loads(out)[0]["prior_auth"]] == ["not-required"]
+    assert [e["requirement"] for e in json.loads(out)["result"][0]["prior_auth"]] == ["not-required"]
 
 
 def test_without_payer_or_state_every_payer(capsys):
     _, out, _ = lookup(capsys, "62323", "--format", "json", "--data", str(VALID))
-    assert [c["payer_id"] for c in json.loads(out)] == ["fixture-mac"]
+    assert [c["payer_id"] for c in json.loads(out)["result"]] == ["fixture-mac"]
 
 
 def test_unknown_names_suggest_close_matches(capsys):

@@ -16,7 +16,7 @@ def stale(capsys, *args):
 
 
 def status_of(out, rule_id):
-    return next(r["status"] for r in json.loads(out)["rules"] if r["rule_id"] == rule_id)
+    return next(r["status"] for r in json.loads(out)["result"]["rules"] if r["rule_id"] == rule_id)
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ def test_status_by_days_since_review(capsys, today, status, exit_code):
 
 def test_json_lists_every_rule_most_urgent_first(capsys):
     _, out = stale(capsys, "--today", "2026-04-20", "--format", "json")
-    data = json.loads(out)
+    data = json.loads(out)["result"]
     assert data["as_of"] == "2026-04-20" and data["counts"] == {"current": 0, "due-soon": 0, "overdue": 4}
     first = data["rules"][0]
     assert (first["rule_id"], first["days_until_due"], first["next_review_due"]) == (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import signal
 import sys
@@ -10,7 +11,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
-from lcdkb import __version__
+from lcdkb import __version__, envelope
 from lcdkb.paths import DATA_ENV, default_data_dir
 from lcdkb.terminal import safe, safe_lines
 
@@ -56,11 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
         nargs=0,
         help="show lcdkb's version and the data snapshot it reads (date and digest), then exit",
     )
+    common = argparse.ArgumentParser(add_help=False)
+    loudness = common.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", action="store_true", help="print only errors on standard error")
+    loudness.add_argument(
+        "-v", "--verbose", action="store_true", help="also print every data warning and the site engine's output"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     validate = commands.add_parser(
         "validate",
+        parents=[common],
         help="check the data files (schema and named checks)",
         description="Check the data files. Exit 0 when clean, 1 when any error, 2 on usage errors.",
     )
@@ -84,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
+        parents=[common],
         help="write the JSON API, CSV and export schema to a folder",
         description="Validate the data and write the public export (api/v1) to --out. "
         "The folder is replaced only when everything was written.",
@@ -99,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser(
         "build",
+        parents=[common],
         help="validate, then build the site and its exports (site/ by default)",
         description="Validate the data, generate the site's pages, build them with MkDocs "
         "(--strict) and write the exports into api/v1/. The output folder is "
@@ -110,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     stale = commands.add_parser(
         "stale",
+        parents=[common],
         help="list rules overdue or due soon for review (exit 1 when any is overdue)",
         description="Each rule's review status from last_reviewed + its review interval: "
         "current, due-soon or overdue, most urgent first.",
@@ -145,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     review_commands.required = True
     mark = review_commands.add_parser(
         "mark",
+        parents=[common],
         help="set last_reviewed and reviewed_by on a payer's rules",
         description="Record that rules were checked against their sources. Only the "
         "review values change; comments and layout are kept.",
@@ -158,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     diff = commands.add_parser(
         "diff",
+        parents=[common],
         help="rule changes between two git revisions, in words",
         description="Compare the rules at REV_A (default HEAD) with REV_B (default: the working tree), field by field.",
     )
@@ -169,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lookup = commands.add_parser(
         "lookup",
+        parents=[common],
         help="what a payer needs for a code (prior auth, modifiers, units ...)",
         description="A short card per payer for one code. --state gives Medicare's contractor "
         "there plus the national rules; without --payer or --state, every payer.",
@@ -190,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
+        parents=[common],
         help="pre-check claim lines against the payer's rules",
         description="Check one claim line from flags, or a CSV of claim lines (--claims). "
         "Exit 2 when the input has a problem (each is reported with its line), "
@@ -234,7 +249,18 @@ def build_parser() -> argparse.ArgumentParser:
     _data_option(check)
     check.set_defaults(run=_run_check)
 
-    coverage = commands.add_parser("coverage", help="print the payers x codes table of verified / unverified facts")
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or tcsh)",
+        description="Print a completion script. Bash: lcdkb completion bash > ~/.local/share/bash-completion/"
+        "completions/lcdkb; zsh: lcdkb completion zsh > ~/.zfunc/_lcdkb (with ~/.zfunc in fpath).",
+    )
+    completion.add_argument("shell", choices=["bash", "zsh", "tcsh"])
+    completion.set_defaults(run=_run_completion)
+
+    coverage = commands.add_parser(
+        "coverage", parents=[common], help="print the payers x codes table of verified / unverified facts"
+    )
     _data_option(coverage)
     coverage.set_defaults(run=_run_coverage)
     return parser
@@ -270,24 +296,33 @@ def _run_validate(args) -> int:
             raise UsageError(f"no such file: {path}")
     result = validate(_data_dir(args), args.paths, today=args.today)
     if args.format == "json":
-        sys.stdout.write(to_json(result.problems))
+        sys.stdout.write(envelope.dumps("validate", _data_dir(args), json.loads(to_json(result.problems))))
     elif args.format == "github":
         for problem in result.problems:
             print(problem.as_github())
     else:
         for problem in result.problems:
             print(problem.as_text())
-    print(summary(result.problems, result.files_checked), file=sys.stderr)
+    if _level(args) or has_errors(result.problems):
+        print(summary(result.problems, result.files_checked), file=sys.stderr)
     return 1 if has_errors(result.problems) else 0
+
+
+def _level(args) -> int:
+    from lcdkb.progress import NORMAL, QUIET, VERBOSE
+
+    return QUIET if getattr(args, "quiet", False) else VERBOSE if getattr(args, "verbose", False) else NORMAL
 
 
 def _load_model(args, cached: bool = False, show_warnings: bool = False, code: str | None = None):
     """Validate and build the model; on errors print them and return None (nothing is written).
     ``cached``: reuse the model of an unchanged data folder (see lcdkb.cache); with ``code``, the cached rules
-    of that code may be all that is returned."""
+    of that code may be all that is returned. Data warnings: listed in full with ``show_warnings`` (build and
+    export) or --verbose, else counted in one line; --quiet leaves them out."""
     from lcdkb import cache
 
     data_dir = _data_dir(args)
+    cached = cached and _level(args) < 2  # --verbose validates again, to list every data warning
     if cached and (kb := cache.load(data_dir, code)) is not None:
         return kb
     from lcdkb.model import build_model
@@ -296,11 +331,13 @@ def _load_model(args, cached: bool = False, show_warnings: bool = False, code: s
 
     before = cache.fingerprint(data_dir) if cached else None
     result = validate(data_dir)
+    level = _level(args)
+    list_warnings = level == 2 or (show_warnings and level == 1)
     for problem in result.problems:
-        if problem.severity == "error" or show_warnings:
+        if problem.severity == "error" or list_warnings:
             print(problem.as_text(), file=sys.stderr)
     warnings = sum(p.severity != "error" for p in result.problems)
-    if warnings and not show_warnings and not has_errors(result.problems):
+    if warnings and level == 1 and not list_warnings and not has_errors(result.problems):
         print(f"lcdkb: {warnings} warning(s) in the data; 'lcdkb validate' lists them", file=sys.stderr)
     if has_errors(result.problems):
         print(
@@ -356,27 +393,30 @@ def _run_export(args) -> int:
 def _run_build(args) -> int:
     from lcdkb.exports.render import ExportInvalid
     from lcdkb.output_tree import OutputError
+    from lcdkb.progress import Progress
     from lcdkb.site.build import BuildError, build_site
 
-    kb = _model_for_output(args)
+    progress = Progress("build", _level(args))
+    with progress.stage("validated the data and built the model"):
+        kb = _model_for_output(args)
     if kb is None:
         return 1
     try:
-        pages = build_site(kb, args.out)
+        pages = build_site(kb, args.out, progress=progress)
     except (BuildError, OutputError, ValueError, ExportInvalid) as exc:
-        print(f"lcdkb: error: {exc}", file=sys.stderr)
+        print(f"lcdkb: error: {safe(exc)}", file=sys.stderr)
         return 1
     except OSError as exc:
         raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    print(
-        f"built {pages} pages and the api/v1 exports into {args.out} ({len(kb.payers)} payers, {len(kb.rules)} rules)",
-        file=sys.stderr,
+    progress.done(
+        f"built {pages} pages and the api/v1 exports into {safe(args.out)} "
+        f"({len(kb.payers)} payers, {len(kb.rules)} rules)"
     )
     return 0
 
 
 def _run_stale(args) -> int:
-    from lcdkb.stale import render_json, render_markdown, render_text, stale_entries
+    from lcdkb.stale import as_data, render_markdown, render_text, stale_entries
 
     if args.due_within < 0:
         raise UsageError("--due-within must be 0 or more days")
@@ -387,7 +427,7 @@ def _run_stale(args) -> int:
     today = args.today or date.today()
     entries = stale_entries(kb, today, args.due_within)
     if args.format == "json":
-        sys.stdout.write(render_json(entries, today, args.due_within))
+        sys.stdout.write(envelope.dumps("stale", _data_dir(args), as_data(entries, today, args.due_within)))
     elif args.format == "markdown":
         sys.stdout.write(render_markdown(entries, today, args.max_chars, args.more_url))
     else:
@@ -436,7 +476,7 @@ def _run_review_mark(args) -> int:
 def _run_diff(args) -> int:
     from lcdkb.exports.baseline import BaselineError, export_at_revision
     from lcdkb.exports.slices import documents, stamp_for
-    from lcdkb.semantic_diff import diff_exports, render_json, render_text
+    from lcdkb.semantic_diff import as_data, diff_exports, render_text
 
     data_dir = _data_dir(args)
     try:
@@ -453,7 +493,7 @@ def _run_diff(args) -> int:
     right = args.rev_b or "working tree"
     changes = diff_exports(old, new)
     if args.format == "json":
-        sys.stdout.write(render_json(changes, args.rev_a, right))
+        sys.stdout.write(envelope.dumps("diff", data_dir, as_data(changes, args.rev_a, right)))
     else:
         sys.stdout.write(safe_lines(render_text(changes, args.rev_a, right)))
     return 0
@@ -481,7 +521,7 @@ def _run_lookup(args) -> int:
     today = args.date or date.today()
     cards = [lookup.card(kb, r, today, args.setting, state) for r in rules]
     if args.format == "json":
-        sys.stdout.write(lookup.render_json(cards))
+        sys.stdout.write(envelope.dumps("lookup", _data_dir(args), cards))
     elif cards:
         sys.stdout.write(safe_lines(lookup.render_text(cards, args.setting)))
     else:
@@ -490,10 +530,26 @@ def _run_lookup(args) -> int:
     return 0
 
 
+def _report_claims(stream, args) -> int:
+    """Write the check's report as it comes, inside the JSON envelope for json and jsonl; the exit code."""
+    from lcdkb.claims.report import write_report
+
+    data_dir = _data_dir(args)
+    if args.format == "json":
+        sys.stdout.write(envelope.stream_prefix("check", data_dir))
+    elif args.format == "jsonl":
+        sys.stdout.write(
+            json.dumps({"type": "header", **envelope.header("check", data_dir)}, ensure_ascii=False) + "\n"
+        )
+    tally = write_report(stream, args.format, sys.stdout, lambda: stream.lines_checked)
+    if args.format == "json":
+        sys.stdout.write("}\n")
+    return tally.exit_code
+
+
 def _run_check(args) -> int:
     from lcdkb.claims.engine import ClaimStream
     from lcdkb.claims.lines import read_claims
-    from lcdkb.claims.report import write_report
 
     if args.claims and args.code:
         raise UsageError("give either --claims FILE or --code flags, not both")
@@ -509,10 +565,10 @@ def _run_check(args) -> int:
             return 1
         if source is None:
             stream = ClaimStream(kb, _claim_lines_from_flags(args, kb))
-            return write_report(stream, args.format, sys.stdout, lambda: stream.lines_checked).exit_code
+            return _report_claims(stream, args)
         stream = ClaimStream(kb, read_claims(source, set(kb.modifiers), max_bytes))
         try:
-            return write_report(stream, args.format, sys.stdout, lambda: stream.lines_checked).exit_code
+            return _report_claims(stream, args)
         except BrokenPipeError:
             raise
         except OSError as exc:
@@ -591,6 +647,13 @@ class Terminated(BaseException):
 
 def _raise_terminated(signum, frame) -> None:
     raise Terminated()
+
+
+def _run_completion(args) -> int:
+    import shtab
+
+    sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,6 @@ clear error with close matches. Everything comes from the one model the site and
 from __future__ import annotations
 
 import difflib
-import json
 from datetime import date
 
 from lcdkb import phrases
@@ -169,7 +168,3 @@ def render_text(cards: list[dict], setting: str | None) -> str:
         )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
-
-
-def render_json(cards: list[dict]) -> str:
-    return json.dumps(cards, indent=2, ensure_ascii=False) + "\n"

@@ -98,8 +98,6 @@ def render_text(changes: list[RuleChange], left: str, right: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(changes: list[RuleChange], left: str, right: str) -> str:
-    return (
-        json.dumps({"from": left, "to": right, "rules": [asdict(c) for c in changes]}, indent=2, ensure_ascii=False)
-        + "\n"
-    )
+def as_data(changes: list[RuleChange], left: str, right: str) -> dict:
+    """The JSON result of ``lcdkb diff --format json`` (inside the command line's envelope)."""
+    return {"from": left, "to": right, "rules": [asdict(c) for c in changes]}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -84,21 +83,15 @@ def render_text(entries: list[StaleEntry], today: date, show_current: bool = Fal
     return "\n".join(lines) + "\n"
 
 
-def render_json(entries: list[StaleEntry], today: date, due_within: int) -> str:
+def as_data(entries: list[StaleEntry], today: date, due_within: int) -> dict:
+    """The JSON result of ``lcdkb stale --format json`` (inside the command line's envelope)."""
     counts = Counter(e.status for e in entries)
-    return (
-        json.dumps(
-            {
-                "as_of": today.isoformat(),
-                "due_within_days": due_within,
-                "counts": {s: counts[s] for s in STATUSES},
-                "rules": [asdict(e) for e in entries],
-            },
-            indent=2,
-            ensure_ascii=False,
-        )
-        + "\n"
-    )
+    return {
+        "as_of": today.isoformat(),
+        "due_within_days": due_within,
+        "counts": {s: counts[s] for s in STATUSES},
+        "rules": [asdict(e) for e in entries],
+    }
 
 
 def render_markdown(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -76,8 +77,9 @@ class TextReport:
             self.out.write(f"{'':<41}rule {safe(f.rule_id)}{source}\n")
 
     def close(self, tally: Tally) -> None:
+        """The summary goes to standard error, like every command's summary; the report stays on ``out``."""
         notes = f"; {tally.input_problems} input problem(s)" if tally.input_problems else ""
-        self.out.write(
+        sys.stderr.write(
             f"{tally.lines_checked} line(s) checked: {tally.errors} error(s), {tally.warnings} warning(s), "
             f"{tally.notes} note(s){notes}\n"
         )

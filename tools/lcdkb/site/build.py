@@ -23,6 +23,7 @@ from lcdkb.exports.render import render_export
 from lcdkb.exports.slices import stamp_for
 from lcdkb.model import KnowledgeBase
 from lcdkb.output_tree import replacing, work_folder, write_files
+from lcdkb.progress import QUIET, VERBOSE, Progress
 from lcdkb.site.calendar import review_calendar
 from lcdkb.site.pages import all_pages
 from lcdkb.site.rule_view import View
@@ -67,28 +68,38 @@ def edit_base(config: dict) -> str | None:
     return repo_url.rstrip("/") + "/" + edit_uri.strip("/").removesuffix("docs").rstrip("/") + "/"
 
 
-def build_site(kb: KnowledgeBase, out: Path, repo: Path | None = None, environ=os.environ) -> int:
-    """Build the whole site into ``out``. Returns the number of generated pages."""
+def build_site(
+    kb: KnowledgeBase, out: Path, repo: Path | None = None, environ=os.environ, progress: Progress | None = None
+) -> int:
+    """Build the whole site into ``out``. Returns the number of generated pages. ``progress`` hears about each
+    stage with its time (``lcdkb build`` prints them); with a verbose one, MkDocs' own output is shown too."""
+    progress = progress or Progress("build", QUIET)
     require_site_engine()
     config_path, docs = site_sources(repo)
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     stamp = stamp_for(kb, environ)
     view = View(kb, stamp.status_as_of, edit_base(config))
-    export_files = render_export(kb, environ=environ)
+    with progress.stage("rendered the api/v1 exports"):
+        export_files = render_export(kb, environ=environ)
     with replacing(out) as staging:
         work = work_folder(Path(out).absolute())
         try:
-            count = generate_docs(view, work / "docs", docs, export_files, stamp.generated_at)
+            with progress.stage("generated the pages"):
+                count = generate_docs(view, work / "docs", docs, export_files, stamp.generated_at)
             config.update(docs_dir=str(work / "docs"), site_dir=str(staging))
             generated_config = work / "mkdocs.yml"
             generated_config.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-            _run_mkdocs(generated_config)
+            with progress.stage(f"built {count} pages with MkDocs"):
+                shown = _run_mkdocs(generated_config)
+            if shown:
+                progress.say("MkDocs said:\n" + shown, VERBOSE)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return count
 
 
-def _run_mkdocs(config: Path) -> None:
+def _run_mkdocs(config: Path) -> str:
+    """Run MkDocs; its output (warnings) when it succeeds, a BuildError when it fails."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(config)],
@@ -97,8 +108,7 @@ def _run_mkdocs(config: Path) -> None:
         env=env,
         check=False,
     )
+    output = "\n".join(line for line in (done.stdout + done.stderr).splitlines() if "end of life" not in line.lower())
     if done.returncode != 0:
-        output = "\n".join(
-            line for line in (done.stdout + done.stderr).splitlines() if "end of life" not in line.lower()
-        )
         raise BuildError("mkdocs build --strict failed (the previous site is unchanged):\n" + output.strip())
+    return output.strip()

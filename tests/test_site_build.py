@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from conftest import REPO, VALID
 from lcdkb.cli import main
 
 
@@ -56,3 +57,21 @@ def test_the_default_relative_output_folder_gets_the_site(tmp_path, monkeypatch)
     assert (tmp_path / "site" / "index.html").is_file()
     assert (tmp_path / "site" / "api" / "v1" / "all.json").is_file()
     assert (tmp_path / "site" / "reviews.ics").is_file()
+
+
+@pytest.mark.parametrize("dead", ["[gone](no-such-page.md)", "[gone](consumers.md#no-such-section)"])
+def test_a_dead_link_or_anchor_fails_the_strict_build_and_keeps_the_previous_site(tmp_path, dead):
+    """MkDocs' warnings are counted (no --quiet): a link to a missing page or heading stops the build."""
+    import shutil
+
+    from lcdkb import api
+    from lcdkb.site.build import BuildError, build_site
+
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "docs", repo / "docs")
+    shutil.copy(REPO / "mkdocs.yml", repo / "mkdocs.yml")
+    (repo / "docs" / "broken.md").write_text(f"# Broken\n\nSee {dead}.\n")
+    out = tmp_path / "site"
+    with pytest.raises(BuildError, match="no-such"):
+        build_site(api.load(VALID), out, repo=repo, environ={"SOURCE_DATE_EPOCH": "1769904000"})
+    assert not out.exists()

@@ -48,7 +48,7 @@
     });
   }
   function setUp() {
-    document.querySelectorAll("article table").forEach(function (table) {
+    document.querySelectorAll("article table, [role=main] table").forEach(function (table) {
       if (table.dataset.lcdkbReady || !table.tBodies.length) return;
       table.dataset.lcdkbReady = "1";
       if (table.closest(".lcdkb-facts")) return;

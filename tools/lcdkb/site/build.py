@@ -102,7 +102,7 @@ def _run_mkdocs(config: Path) -> str:
     """Run MkDocs; its output (warnings) when it succeeds, a BuildError when it fails."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
     done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(config)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)],
         capture_output=True,
         text=True,
         env=env,

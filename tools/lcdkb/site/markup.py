@@ -90,6 +90,14 @@ def heading(level: int, body: str, anchor: str | None = None) -> str:
     return line + "\n"
 
 
+def anchors(ids: list[str]) -> str:
+    """Empty link targets, so each of several payers grouped under one heading has its own anchor."""
+    for anchor in ids:
+        if not _ANCHOR.match(anchor):
+            raise ValueError(f"not a safe anchor: {anchor!r}")
+    return "".join(f'<a id="{anchor}"></a>' for anchor in ids)
+
+
 def badge(kind: str, label: str | None = None) -> str:
     return f'<span class="lcdkb-badge lcdkb-{attribute(kind)}">{text(label or kind)}</span>'
 

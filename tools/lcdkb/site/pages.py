@@ -8,7 +8,7 @@ from collections import defaultdict
 from lcdkb.model import Payer, Rule
 from lcdkb.site import facts
 from lcdkb.site.dashboard import review_page
-from lcdkb.site.markup import badge, external_link, front_matter, heading, link, table, text
+from lcdkb.site.markup import anchors, badge, external_link, front_matter, heading, link, table, text
 from lcdkb.site.rule_view import (
     SUMMARY_HEADER,
     View,
@@ -124,6 +124,8 @@ def code_page(view: View, code: str) -> str:
     lines.append(table(["Payer", "Policy"] + SUMMARY_HEADER, rows, css="lcdkb-wide"))
     lines.append("\n## Rules by payer\n")
     for payers, rule in groups:
+        if len(payers) > 1:  # the other contractors of the group: their links (#medicare-j8) land here too
+            lines.append(anchors([p.id for p in payers[1:]]) + "\n")
         lines.append(heading(3, text(group_name(view.kb, payers)), anchor=payers[0].id))
         lines.append(rule_block(view, rule, applies_to=payers))
     return "\n".join(lines)

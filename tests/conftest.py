@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = FIXTURES / "valid"
@@ -16,6 +20,14 @@ INVALID = FIXTURES / "invalid"
 REPO = Path(__file__).resolve().parents[1]
 # Tests never touch the user's own model cache (see lcdkb.cache).
 os.environ["LCDKB_CACHE_DIR"] = tempfile.mkdtemp(prefix="lcdkb-test-cache-")
+# Property tests are derandomized, so every CI run tries the same examples; raise max_examples locally to explore.
+DERANDOMIZED = settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 # The fixtures were reviewed on 2026-01-10; judging them on a fixed day keeps tests independent of the clock.
 FIXTURE_TODAY = date(2026, 2, 1)
 
@@ -39,3 +51,23 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
+
+
+def run_lcdkb_limited(args, cwd: Path, memory_mb: int = 1024, seconds: int = 60, cache_dir: Path | None = None):
+    """``python -m lcdkb`` in a child process under an address-space limit and a wall-clock timeout, with its own
+    model cache when ``cache_dir`` is given."""
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
+
+    env = dict(os.environ, LCDKB_CACHE_DIR=str(cache_dir)) if cache_dir else None
+    return subprocess.run(
+        [sys.executable, "-m", "lcdkb", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=seconds,
+        preexec_fn=limit,
+        check=False,
+    )

@@ -10,21 +10,15 @@ import sys
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import VALID
+from conftest import DERANDOMIZED, VALID, run_lcdkb_limited
 from lcdkb.cli import main
 
 HEADER = "claim_id,date_of_service,payer_id,place_of_service,code,modifiers,units,diagnoses,minutes\n"
 GOOD = "c1,2026-02-01,fixture-mac,11,64483,,1,M54.16,\n"
-FAST = settings(
-    max_examples=80,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+FAST = DERANDOMIZED
 
 
 def check(tmp_path, capsys, content, *extra):
@@ -318,22 +312,7 @@ def test_an_unreadable_claims_file_is_one_clear_line(tmp_path, capsys, make):
 
 
 def run_limited(args, tmp_path, memory_mb, seconds):
-    """``python -m lcdkb`` in a child process under an address-space limit and a timeout, with its own cache."""
-
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
-
-    env = dict(os.environ, LCDKB_CACHE_DIR=str(tmp_path / "cache"))
-    return subprocess.run(
-        [sys.executable, "-m", "lcdkb", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=seconds,
-        preexec_fn=limit,
-        check=False,
-    )
+    return run_lcdkb_limited(args, tmp_path, memory_mb, seconds, cache_dir=tmp_path / "cache")
 
 
 def test_dev_zero_is_refused_quickly_in_bounded_memory(tmp_path):

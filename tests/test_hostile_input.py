@@ -6,14 +6,11 @@ loader traps in test_strict_yaml.py and the file-level cases below.
 """
 
 import os
-import resource
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import INVALID, VALID, overlay
+from conftest import INVALID, VALID, overlay, run_lcdkb_limited
 from lcdkb.checks import all_checks
 from lcdkb.cli import main
 
@@ -48,20 +45,7 @@ def test_bad_data_never_changes_the_previous_export(case, data_dir, previous_exp
 
 
 def run_bounded(args, cwd, seconds=60, memory_mb=1024):
-    """The CLI in a child process with a wall-clock timeout and an address-space limit."""
-
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
-
-    return subprocess.run(
-        [sys.executable, "-m", "lcdkb", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=seconds,
-        preexec_fn=limit,
-        check=False,
-    )
+    return run_lcdkb_limited(args, cwd, memory_mb, seconds)
 
 
 def test_a_100_mb_file_is_refused_without_reading_it(data_dir, tmp_path):

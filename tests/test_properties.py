@@ -4,21 +4,14 @@ import shutil
 import string
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import FIXTURE_TODAY, VALID
+from conftest import DERANDOMIZED, FIXTURE_TODAY, VALID
 from lcdkb.strict_yaml import YamlError, parse_yaml
 from lcdkb.validate import validate
 
-# Derandomized so every CI run tries the same examples; raise max_examples locally to explore further.
-FAST = settings(
-    max_examples=80,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+FAST = DERANDOMIZED
 VALID_MAC = (VALID / "payers" / "fixture-mac.yaml").read_text(encoding="utf-8")
 YAMLISH = st.text(alphabet=string.printable + "éü—\u00a0&*!|>%@`", max_size=300)
 

@@ -5,26 +5,16 @@ test-artifacts/. When chromium is missing the tests skip, unless LCDKB_REQUIRE_B
 scripts/test.sh, so CI fails instead of skipping).
 """
 
-import functools
-import http.server
-import os
-import shutil
-import socketserver
-import threading
-
 import pytest
 
+from browser_helpers import chromium_or_skip, launched_chromium, serving
 from conftest import REPO
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = os.environ.get("LCDKB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+CHROMIUM = chromium_or_skip()
 ARTIFACTS = REPO / "test-artifacts"
 LATE = "1811808000"  # 2027-06-01: rules checked in 2026 with a 90-day interval are overdue by then
-
-if not CHROMIUM:
-    if os.environ.get("LCDKB_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("chromium is required for the browser tests (apt-get install -y chromium)")
-    pytest.skip("no chromium installed (apt-get install -y chromium)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -39,36 +29,14 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def base_url(site):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    socketserver.ThreadingTCPServer.allow_reuse_address = True
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-dev-shm-usage",
-            ],
-        )
+    with launched_chromium(CHROMIUM) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -8,25 +8,18 @@ payloads, but the site must not depend on them: the site is built from a model o
 proven here (tests/test_text_safety_checks.py shows the validator refusing the same payloads).
 """
 
-import functools
-import http.server
-import os
 import shutil
-import socketserver
-import threading
 
 import pytest
 import yaml
 
+from browser_helpers import chromium_or_skip, launched_chromium, serving
 from conftest import REPO, VALID
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = os.environ.get("LCDKB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+CHROMIUM = chromium_or_skip()
 ARTIFACTS = REPO / "test-artifacts"
-if not CHROMIUM:
-    if os.environ.get("LCDKB_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("chromium is required for the browser tests (apt-get install -y chromium)")
-    pytest.skip("no chromium installed (apt-get install -y chromium)", allow_module_level=True)
 
 TEXT_SAFETY_CHECKS = {"LCD040", "LCD042", "LCD045"}  # set aside to prove the site's own escaping
 WORD = "Sneakyword"  # in many payloads, so the search box finds them
@@ -160,36 +153,14 @@ def site(hostile_data, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def base_url(site):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    socketserver.ThreadingTCPServer.allow_reuse_address = True
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-dev-shm-usage",
-            ],
-        )
+    with launched_chromium(CHROMIUM) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -1,0 +1,168 @@
+"""Explicit, dated answers to "does this need prior authorization?", the same everywhere (lookup, check, site,
+exports).
+
+A missing fact is never "no". For one payer's rule, one setting, one date of service and optionally one state,
+the answer is one of:
+
+- ``required``: an entry in effect says so ("Required (OPD prior authorization) since 2023-07-01");
+- ``conditional``: it depends, and the condition is said ("Depends: voluntary programme ...", "Depends: only
+  in IA");
+- ``not-required``: an entry in effect says it is not needed, with its source;
+- ``unknown``: nothing recorded covers that setting and date ("Unknown: confirm with the plan").
+
+For Medicare in a state, ``merged`` combines the national rules with the contractor's into one verdict and
+keeps each part, so the desk sees what applies and where it comes from.
+
+The statuses map one to one onto HL7 Da Vinci CRD's coverage-information prior-authorization codes
+(``CRD_CODES``): required = ``auth-needed``, not-required = ``no-auth``, conditional = ``conditional``; unknown is
+no assertion (CRD would send ``conditional`` with a reason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from lcdkb.model import KnowledgeBase, Rule
+
+REQUIRED, CONDITIONAL, NOT_REQUIRED, UNKNOWN = "required", "conditional", "not-required", "unknown"
+PRECEDENCE = (REQUIRED, CONDITIONAL, NOT_REQUIRED, UNKNOWN)
+DESK_SETTINGS = ("office", "asc", "hospital-outpatient")
+SETTING_NAMES = {
+    "office": "the office",
+    "asc": "an ASC",
+    "hospital-outpatient": "a hospital outpatient department",
+    "home": "the home",
+}
+UNKNOWN_TEXT = "Unknown: confirm with the plan"
+CRD_CODES = {REQUIRED: "auth-needed", NOT_REQUIRED: "no-auth", CONDITIONAL: "conditional", UNKNOWN: None}
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: str  # required | conditional | not-required | unknown
+    text: str  # what a biller reads: "Required (...) since ...", "Not required", "Depends: ...", "Unknown: ..."
+    reason: str  # why, in words: which program, period and source, or what is missing
+    payer_id: str | None = None
+    rule_id: str | None = None
+    sources: tuple[str, ...] = ()
+    confidence: str | None = None
+    parts: tuple[Answer, ...] = field(default=())  # for a merged answer: each payer's own answer
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "status": self.status,
+            "text": self.text,
+            "reason": self.reason,
+            "payer_id": self.payer_id,
+            "rule_id": self.rule_id,
+            "sources": list(self.sources),
+            "confidence": self.confidence,
+            "crd_code": CRD_CODES[self.status],
+        }
+        if self.parts:
+            data["parts"] = [part.as_dict() for part in self.parts]
+        return data
+
+
+def _in_effect(entry: dict, day: date) -> bool:
+    return entry.get("from", "0000-00-00") <= day.isoformat() <= entry.get("until", "9999-99-99")
+
+
+def _for_setting(entry: dict, setting: str | None) -> bool:
+    settings = entry.get("settings", ["any"])
+    return setting is None or "any" in settings or setting in settings
+
+
+def _for_state(entry: dict, state: str | None) -> bool:
+    return not state or not entry.get("states") or state in entry["states"]
+
+
+def _period(entry: dict) -> str:
+    if entry.get("from") and entry.get("until"):
+        return f" from {entry['from']} until {entry['until']}"
+    return (
+        f" since {entry['from']}" if entry.get("from") else (f" until {entry['until']}" if entry.get("until") else "")
+    )
+
+
+def _where(setting: str | None) -> str:
+    return f"in {SETTING_NAMES.get(setting, setting)}" if setting else "in any setting"
+
+
+def _from_entry(rule: Rule, entry: dict, state: str | None) -> Answer:
+    program = f" ({entry['program']})" if entry.get("program") else ""
+    limited = entry.get("states") and state is None
+    source = (entry["source"],) if entry.get("source") else tuple(s.id for s in rule.sources)
+    where = f" in {', '.join(entry['states'])} only" if entry.get("states") else ""
+    if limited:
+        status = CONDITIONAL
+        text = f"Depends: {entry['requirement'].replace('-', ' ')} only in {', '.join(entry['states'])}{program}"
+    elif entry["requirement"] == "required":
+        status, text = REQUIRED, f"Required{program}{_period(entry)}"
+    elif entry["requirement"] == "voluntary":
+        status, text = CONDITIONAL, f"Depends: voluntary prior authorization{program}{_period(entry)}"
+    else:
+        status, text = NOT_REQUIRED, f"Not required{program}{_period(entry)}"
+    reason = f"{entry['requirement'].replace('-', ' ')}{program}{where}{_period(entry)}"
+    return Answer(status, text, reason, rule.payer_id, rule.id, source, entry.get("confidence"))
+
+
+def prior_auth(rule: Rule, setting: str | None, day: date, state: str | None = None) -> Answer:
+    """The rule's answer for one setting (None: any), date of service and state (None: anywhere)."""
+    entries = [
+        e
+        for e in rule.facts.get("prior_auth", [])
+        if _for_setting(e, setting)
+        and _in_effect(e, day)
+        and (not state or not e.get("states") or state in e["states"])
+    ]
+    if not entries:
+        return Answer(
+            UNKNOWN,
+            UNKNOWN_TEXT,
+            f"no prior-authorization fact is recorded for {rule.code} {_where(setting)} on {day.isoformat()}",
+            payer_id=rule.payer_id,
+            rule_id=rule.id,
+        )
+    answers = [_from_entry(rule, e, state) for e in entries]
+    return min(answers, key=lambda a: PRECEDENCE.index(a.status))
+
+
+def by_setting(rule: Rule, day: date, state: str | None = None) -> dict[str, Answer]:
+    return {setting: prior_auth(rule, setting, day, state) for setting in DESK_SETTINGS}
+
+
+def merged(
+    kb: KnowledgeBase, code: str, rules: list[Rule], setting: str | None, day: date, state: str | None = None
+) -> Answer:
+    """One verdict from several payers' rules for the same claim (Medicare in a state: the national rules and
+    the contractor's). A required part wins, then a conditional one, then not-required; unknown only when no
+    part knows. Every part is kept, with where it comes from."""
+    parts = tuple(prior_auth(rule, setting, day, state) for rule in rules if rule.code == code)
+    if not parts:
+        return Answer(UNKNOWN, UNKNOWN_TEXT, f"no rule for {code} is recorded here")
+    lead = min(parts, key=lambda a: PRECEDENCE.index(a.status))
+    payer = kb.payers.get(lead.payer_id or "")
+    origin = f" ({payer.name})" if payer is not None and lead.status != UNKNOWN else ""
+    return Answer(
+        lead.status,
+        lead.text + origin if lead.status != UNKNOWN else lead.text,
+        lead.reason,
+        payer_id=lead.payer_id,
+        rule_id=lead.rule_id,
+        sources=lead.sources,
+        confidence=lead.confidence,
+        parts=parts,
+    )
+
+
+def summary(rule: Rule, day: date, state: str | None = None) -> str:
+    """A table cell: one answer when every desk setting gets the same, else one per setting."""
+    answers = by_setting(rule, day, state)
+    texts = {a.text for a in answers.values()}
+    if len(texts) == 1:
+        return texts.pop()
+    labels = {"office": "Office", "asc": "ASC", "hospital-outpatient": "Hospital outpatient"}
+    return "; ".join(f"{labels[s]}: {a.text}" for s, a in answers.items())

@@ -145,7 +145,7 @@ def merged(
         return Answer(UNKNOWN, UNKNOWN_TEXT, f"no rule for {code} is recorded here")
     lead = min(parts, key=lambda a: PRECEDENCE.index(a.status))
     payer = kb.payers.get(lead.payer_id or "")
-    origin = f" ({payer.name})" if payer is not None and lead.status != UNKNOWN else ""
+    origin = f", per {payer.name}" if payer is not None and lead.status != UNKNOWN and len(parts) > 1 else ""
     return Answer(
         lead.status,
         lead.text + origin if lead.status != UNKNOWN else lead.text,

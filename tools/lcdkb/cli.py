@@ -188,9 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
         "there plus the national rules; without --payer or --state, every payer.",
     )
     lookup.add_argument("code", nargs="?", metavar="CODE")
-    who = lookup.add_mutually_exclusive_group()
-    who.add_argument("--payer", metavar="ID", help="payer ID, alias or name (medicare-jh, Novitas JH, Aetna)")
-    who.add_argument("--state", metavar="XX", help="state code or name: Medicare's contractor for that state")
+    lookup.add_argument("--payer", metavar="ID", help="payer ID, alias or name (medicare-jh, Novitas JH, Aetna)")
+    lookup.add_argument(
+        "--state",
+        metavar="XX",
+        help="state code or name: Medicare there (its contractor and the national rules); with --payer, that payer "
+        "in the state",
+    )
     lookup.add_argument(
         "--setting",
         choices=["office", "asc", "hospital-outpatient", "home"],
@@ -513,17 +517,18 @@ def _run_lookup(args) -> int:
         raise UsageError("give a code, for example: lcdkb lookup 64483 --state TX")
     try:
         code = lookup.find_code(kb, args.code)
-        payer = lookup.find_payer(kb, args.payer) if args.payer else None
         state = lookup.find_state(kb, args.state) if args.state else None
+        payer = lookup.find_payer(kb, args.payer, state) if args.payer else None
     except lookup.LookupError as exc:
         raise UsageError(str(exc)) from None
-    rules = lookup.rules_for(kb, code, payer, state)
-    today = args.date or date.today()
-    cards = [lookup.card(kb, r, today, args.setting, state) for r in rules]
+    try:
+        answer = lookup.result(kb, code, payer, state, args.setting, args.date or date.today())
+    except lookup.LookupError as exc:
+        raise UsageError(str(exc)) from None
     if args.format == "json":
-        sys.stdout.write(envelope.dumps("lookup", _data_dir(args), cards))
-    elif cards:
-        sys.stdout.write(safe_lines(lookup.render_text(cards, args.setting)))
+        sys.stdout.write(envelope.dumps("lookup", _data_dir(args), answer))
+    elif answer["cards"]:
+        sys.stdout.write(safe_lines(lookup.render_text(kb, answer)))
     else:
         who = payer.name if payer else (f"Medicare in {state}" if state else "any payer")
         print(safe(f"No rule for {code} is recorded for {who}."))

@@ -84,6 +84,15 @@ def check(code: str, name: str, description: str, severity: str = ERROR):
 
 
 def all_checks() -> list[Check]:
-    from lcdkb.checks import catalog, diagnoses, identity, policies, references, review, text  # noqa: F401  (registers)
+    from lcdkb.checks import (  # noqa: F401  (registers)
+        catalog,
+        diagnoses,
+        identity,
+        periods,
+        policies,
+        references,
+        review,
+        text,
+    )
 
     return sorted(REGISTRY, key=lambda c: c.code)

@@ -49,3 +49,15 @@ def test_a_payer_without_states_reads_nationwide(data_dir):
     path.write_text(path.read_text().replace("  states: [TX, VA]\n", ""))
     row = next(r for r in rows(render(data_dir)) if r["payer_id"] == "fixture-commercial")
     assert row["states"] == "nationwide"
+
+
+def test_one_prior_auth_answer_column_per_desk_setting_never_blank():
+    table = rows(render())
+    columns = ["prior_auth_office", "prior_auth_asc", "prior_auth_hospital_outpatient"]
+    assert all(row[c] for row in table for c in columns)
+    row = next(r for r in table if r["rule_id"] == "fixture-mac/62323")
+    assert row["prior_auth_office"].startswith("Depends: ") and "TX" in row["prior_auth_office"]
+    assert row["prior_auth_hospital_outpatient"] == "Unknown: confirm with the plan"
+    assert next(r for r in table if r["rule_id"] == "fixture-commercial/G3002")["prior_auth_asc"].startswith(
+        "Not required"
+    )

@@ -43,7 +43,7 @@ def test_published_schema_rejects_a_broken_rule(files):
 
 def test_envelope_contract(files):
     all_doc = doc(files, "all.json")
-    assert all_doc["schema_version"] == "1.0.0"
+    assert all_doc["schema_version"] == "1.1.0"
     assert all_doc["generated_at"] == "2026-02-01T00:00:00Z" and all_doc["status_as_of"] == "2026-02-01"
     assert all_doc["scope"] == {"kind": "all", "id": None}
     assert all_doc["counts"] == {"payers": 2, "codes": 5, "rules": 4}
@@ -139,3 +139,70 @@ def test_nationwide_payers_stay_out_of_state_slices(data_dir):
     files = render(data_dir)
     assert [p["id"] for p in doc(files, "states/TX.json")["payers"]] == ["fixture-mac"]
     assert "fixture-commercial" in [p["id"] for p in doc(files, "codes/G3002.json")["payers"]]
+
+
+# --- explicit prior-authorization answers (schema 1.1.0) ---------------------------------------------------------
+
+
+def test_every_rule_has_a_dated_answer_for_each_desk_setting(files):
+    rules = {r["id"]: r for r in doc(files, "all.json")["rules"]}
+    assert all(set(r["prior_auth_answers"]) == {"office", "asc", "hospital-outpatient"} for r in rules.values())
+    limited = rules["fixture-mac/62323"]["prior_auth_answers"]  # voluntary, TX only, office and ASC, from 2026-01-15
+    assert limited["office"] == {
+        "status": "conditional",
+        "text": limited["office"]["text"],
+        "reason": limited["office"]["reason"],
+        "sources": limited["office"]["sources"],
+        "crd_code": "conditional",
+    }
+    assert limited["office"]["text"].startswith("Depends: ") and "TX" in limited["office"]["text"]
+    assert limited["hospital-outpatient"]["status"] == "unknown"
+    assert limited["hospital-outpatient"]["text"] == "Unknown: confirm with the plan"
+    assert limited["hospital-outpatient"]["crd_code"] is None and limited["hospital-outpatient"]["sources"] == []
+    recorded_no = rules["fixture-commercial/G3002"]["prior_auth_answers"]["asc"]
+    assert (recorded_no["status"], recorded_no["crd_code"]) == ("not-required", "no-auth")
+    assert recorded_no["text"].startswith("Not required") and recorded_no["sources"]
+
+
+def test_answers_follow_the_status_date_but_digests_and_changes_do_not(tmp_path):
+    before = doc(render(environ={"SOURCE_DATE_EPOCH": "1767225600"}), "all.json")  # 2026-01-01: not yet in effect
+    files = render()  # 2026-02-01
+    after = doc(files, "all.json")
+    answer = lambda d: next(r for r in d["rules"] if r["id"] == "fixture-mac/62323")["prior_auth_answers"]  # noqa: E731
+    assert (answer(before)["office"]["status"], answer(after)["office"]["status"]) == ("unknown", "conditional")
+    assert [r["digest"] for r in before["rules"]] == [r["digest"] for r in after["rules"]]
+    assert before["source"]["data_digest"] == after["source"]["data_digest"]
+    changes = doc(render(baseline=before, baseline_kind="export", baseline_ref="old"), "changes.json")
+    assert changes["added"] == changes["changed"] == changes["removed"] == []
+    from lcdkb.semantic_diff import diff_exports
+
+    assert diff_exports(before, after) == []
+
+
+def test_a_fact_change_is_reported_as_the_fact_not_as_the_derived_answers(data_dir):
+    before = doc(render(), "all.json")
+    path = data_dir / "payers" / "fixture-mac.yaml"
+    path.write_text(path.read_text().replace("settings: [office, asc]", "settings: [office]"))
+    changes = doc(render(data_dir, baseline=before, baseline_kind="export", baseline_ref="old"), "changes.json")
+    changed = [(c["id"], c["fields"]) for c in changes["changed"]]  # the policy's requirement: all three rules
+    assert changed == [(f"fixture-mac/{code}", ["prior_auth"]) for code in ("62323", "64483", "64484")]
+
+
+def test_a_1_0_export_without_answers_still_reads_and_validates(tmp_path, files):
+    from lcdkb import api
+
+    current = doc(files, "all.json")
+    older = json.loads(files["all.json"])
+    older["schema_version"] = "1.0.0"
+    for rule in older["rules"]:
+        del rule["prior_auth_answers"]
+    schema = Draft202012Validator(json.loads(files["schema/export.schema.json"]))
+    assert list(schema.iter_errors(older)) == [] and list(schema.iter_errors(current)) == []
+    (tmp_path / "old.json").write_text(json.dumps(older))
+    (tmp_path / "new.json").write_bytes(files["all.json"])
+    assert api.load_export(tmp_path / "old.json") == api.load_export(tmp_path / "new.json")
+    older["schema_version"] = "1.1.0"  # from 1.1.0 on the answers are always written
+    assert list(schema.iter_errors(older))
+    (tmp_path / "bad.json").write_text(json.dumps(older))
+    with pytest.raises(ValueError, match="prior_auth_answers"):
+        api.load_export(tmp_path / "bad.json")

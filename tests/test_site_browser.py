@@ -121,3 +121,24 @@ def test_tables_sort_and_filter(page, base_url):
     playwright_api.expect(first).to_have_text("JN")
     page.locator("input.lcdkb-table-filter").first.fill("Noridian")
     playwright_api.expect(table.locator("tbody tr:visible")).to_have_count(2)
+
+
+def test_the_ohio_page_leads_with_medicare_s_merged_answer(page, base_url):
+    page.goto(base_url + "/states/oh/")
+    lead = page.locator("article table").first
+    row = lead.locator("tbody tr", has_text="64635").first
+    playwright_api.expect(row.locator("td").nth(4)).to_contain_text(
+        "Required (OPD prior authorization) since 2023-07-01, per the national Medicare rules"
+    )
+    playwright_api.expect(row.locator("td").nth(4)).to_contain_text("CGS J15: Unknown: confirm with the plan")
+
+
+@pytest.mark.parametrize("path", ["/payers/medicare-j15/", "/states/oh/", "/codes/64635/"])
+def test_no_table_cell_is_blank_in_the_built_page(page, base_url, path):
+    page.goto(base_url + path)
+    blank = page.eval_on_selector_all(
+        "article th, article td",
+        "cells => cells.filter(c => !c.textContent.trim() && !c.querySelector('[aria-label]')).map(c => c.outerHTML)",
+    )
+    assert blank == []
+    assert "none recorded" not in page.locator("article").inner_text().lower()

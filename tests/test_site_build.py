@@ -24,7 +24,7 @@ def test_build_writes_pages_search_index_and_exports(built):
     assert (built / "states" / "tx" / "index.html").is_file()
     index = json.loads((built / "search" / "search_index.json").read_text())
     assert any(doc["location"].startswith("codes/64483/") for doc in index["docs"])
-    assert json.loads((built / "api" / "v1" / "all.json").read_text())["schema_version"] == "1.0.0"
+    assert json.loads((built / "api" / "v1" / "all.json").read_text())["schema_version"] == "1.1.0"
 
 
 def test_pages_make_no_external_references(built):

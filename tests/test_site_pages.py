@@ -117,3 +117,33 @@ def test_review_calendar_has_one_event_per_payer_and_due_date():
     assert ics.count("BEGIN:VEVENT") == 3  # fixture-mac on 2026-03-11 and 2026-04-10, fixture-commercial
     assert "UID:fixture-mac-2026-03-11@lcdkb" in ics and "DTSTART;VALUE=DATE:20260311" in ics
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
+
+
+def test_a_missing_fact_reads_not_recorded_and_prior_auth_is_an_answer(pages):
+    page = pages["codes/64484.md"]  # no modifiers or units recorded; prior authorization only in TX offices/ASCs
+    row = next(line for line in page.splitlines() if line.startswith("| [Fixture Contractor H JH]"))
+    assert row.count(" *Not recorded* |") == 2  # modifiers, units
+    assert (
+        "| **Office, ASC:** Depends: voluntary only in TX (Fixture program)<br>**Hospital outpatient:** Unknown" in row
+    )
+    facts_table = page[page.index("| Fact | Rule |") :]
+    assert "| Modifiers | *Not recorded* |" in facts_table and "| Units | *Not recorded* |" in facts_table
+    assert "(as of 2026-02-01)<br><small>Recorded: Voluntary (Fixture program); office, ASC; only TX" in facts_table
+
+
+def test_a_state_page_leads_with_medicare_s_dated_answer(pages):
+    texas = pages["states/tx.md"]
+    lead = texas.index("## Medicare prior authorization here")
+    assert lead < texas.index("## Payers with rules here")
+    assert "with a date of service on 2026-02-01" in texas
+    row = next(line for line in texas[lead:].splitlines() if line.startswith("| [62323]"))
+    assert "Depends: voluntary prior authorization (Fixture program) from 2026&#45;01&#45;15" in row
+    assert "per Fixture Contractor H JH" in row and row.endswith("| Unknown: confirm with the plan |")
+    oklahoma = pages["states/ok.md"]  # the same contractor, but the program is Texas only
+    row = next(line for line in oklahoma.splitlines() if line.startswith("| [62323]"))
+    assert row.count("Unknown: confirm with the plan") == 3
+
+
+def test_every_payer_index_cell_says_something(pages):
+    rows = [line for line in pages["payers/index.md"].splitlines() if line.startswith("| [Fixture")]
+    assert any("| Not a MAC |" in row for row in rows) and any("| JH |" in row for row in rows)

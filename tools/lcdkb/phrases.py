@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+NOT_RECORDED = "Not recorded"  # a fact with no entry: the payer's position is not recorded (never "no")
 SETTINGS = {
     "any": "any setting",
     "office": "office",

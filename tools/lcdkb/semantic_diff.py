@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-SKIP = {"digest", "confidence"}  # derived from other fields, which are reported themselves
+SKIP = {"digest", "confidence", "prior_auth_answers"}  # derived from other fields, which are reported themselves
 KEYED_LISTS = {"sources": "id", "modifiers": "code"}
 
 

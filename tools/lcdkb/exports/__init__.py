@@ -3,5 +3,5 @@
 records -> (slices, csv_table, changes) -> writer. ``reader`` turns an export back into the model.
 """
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"  # 1.1.0: rules gain prior_auth_answers (rules.csv: prior_auth_<setting>)
 API_DIR = "api/v1"

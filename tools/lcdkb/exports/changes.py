@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lcdkb.exports import SCHEMA_VERSION
+from lcdkb.exports.records import DERIVED_FIELDS
 
 
 def changes_document(current: dict, baseline: dict | None, kind: str | None = None, ref: str | None = None) -> dict:
@@ -44,7 +45,7 @@ def _entry(rule: dict, fields: list[str], gone: bool = False) -> dict:
 
 
 def _changed_fields(old: dict, new: dict) -> list[str]:
-    ignore = {"digest"}
+    ignore = {"digest", *DERIVED_FIELDS}  # derived answers change with the date; their facts are compared
     fields = [
         k for k in sorted(old.keys() | new.keys()) if k not in ignore and k != "review" and old.get(k) != new.get(k)
     ]

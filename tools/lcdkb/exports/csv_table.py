@@ -2,7 +2,9 @@
 
 Excel-friendly: UTF-8 with a byte-order mark (so non-ASCII text shows right), CRLF line ends, ISO dates, every
 row sorted by rule ID. Lists are joined with "; " and a structured fact becomes words in a fixed pattern.
-Cells that a spreadsheet would run as a formula get a leading apostrophe.
+Cells that a spreadsheet would run as a formula get a leading apostrophe. The prior_auth_<setting> columns hold
+the explicit answer for each desk setting on the export's status date ("Required ...", "Not required ...",
+"Depends: ...", "Unknown: confirm with the plan"), never a blank.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ COLUMNS = (
     "policy_title",
     "coverage",
     "prior_auth",
+    "prior_auth_office",
+    "prior_auth_asc",
+    "prior_auth_hospital_outpatient",
     "modifiers",
     "units_max",
     "units_per",
@@ -87,6 +92,10 @@ def _row(rule: dict, payer: dict, code: dict) -> dict:
         "policy_title": rule["policy_title"],
         "coverage": get("coverage", "status"),
         "prior_auth": _join(_prior_auth(p) for p in rule["prior_auth"] or []),
+        **{
+            f"prior_auth_{setting.replace('-', '_')}": answer["text"]
+            for setting, answer in rule["prior_auth_answers"].items()
+        },
         "modifiers": _join(_modifier(m) for m in rule["modifiers"] or []),
         "units_max": get("units", "max"),
         "units_per": get("units", "per"),

@@ -7,6 +7,7 @@ import json
 from datetime import date
 from typing import Any
 
+from lcdkb import answers
 from lcdkb.freshness import next_review_due, review_status
 from lcdkb.model import CONFIDENCE_ORDER, KnowledgeBase, Payer, Rule, Source
 
@@ -27,6 +28,9 @@ FACT_FIELDS = (
     "documentation",
     "notes",
 )
+# Derived from prior_auth and the export's status date: not in the digest, so a rule whose facts are unchanged
+# keeps its digest when the date passes a requirement's start or end (changes.json and lcdkb diff skip it too).
+DERIVED_FIELDS = ("prior_auth_answers",)
 
 
 def canonical_json(value) -> str:
@@ -137,6 +141,7 @@ def rule_record(rule: Rule, today: date) -> dict:
     }
     for name in FACT_FIELDS:
         record[name] = rule.facts.get(name)
+    record["prior_auth_answers"] = prior_auth_answers(rule, today)
     record["sources"] = [source_record(s) for s in rule.sources]
     record["confidence"] = rule.confidence
     record["review"] = {
@@ -150,8 +155,23 @@ def rule_record(rule: Rule, today: date) -> dict:
     return record
 
 
+def prior_auth_answers(rule: Rule, today: date) -> dict:
+    """setting -> the explicit answer on ``today`` for each desk setting (lcdkb.answers, with no state)."""
+    return {
+        setting: {
+            "status": answer.status,
+            "text": answer.text,
+            "reason": answer.reason,
+            "sources": list(answer.sources),
+            "crd_code": answers.CRD_CODES[answer.status],
+        }
+        for setting, answer in answers.by_setting(rule, today).items()
+    }
+
+
 def rule_digest(record: dict) -> str:
-    """Digest of everything in a rule record except the clock-dependent review status (and the digest)."""
-    content = {k: v for k, v in record.items() if k != "digest"}
+    """Digest of everything in a rule record except what depends on the clock: the review status and the derived
+    prior-authorization answers (and the digest itself)."""
+    content = {k: v for k, v in record.items() if k != "digest" and k not in DERIVED_FIELDS}
     content["review"] = {k: v for k, v in record["review"].items() if k != "status"}
     return digest(content)

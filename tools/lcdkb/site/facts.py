@@ -1,17 +1,42 @@
-"""Rule facts in words billing staff read: one short form for tables and one full form with notes."""
+"""Rule facts in words billing staff read: one short form for tables and one full form with notes.
+
+A cell is never blank: a fact with no entry reads "Not recorded" (``lcdkb.phrases.NOT_RECORDED``, as the command
+line says), and prior authorization always reads as a dated answer from ``lcdkb.answers``: "Required ...",
+"Not required ...", "Depends: ..." or "Unknown: confirm with the plan".
+"""
 
 from __future__ import annotations
 
-from lcdkb import phrases
+from collections.abc import Iterable
+from datetime import date
+
+from lcdkb import answers, phrases
 from lcdkb.model import Rule
 from lcdkb.site.markup import badge, text
 
 WEAK = ("unverified", "conflicting")
+# Rows of the full rule table shown even without a fact ("Not recorded"): a blank would read as "nothing needed".
+ALWAYS_SHOWN = ("Coverage", "Prior authorization", "Modifiers", "Units", "Frequency", "Per session", "Imaging")
 
 
 def mark(fact: dict) -> str:
     """A visible badge when a fact is not verified."""
     return " " + badge(fact["confidence"]) if fact.get("confidence") in WEAK else ""
+
+
+def not_recorded() -> str:
+    """The cell for a fact the data does not record, set apart from the facts around it."""
+    return f"*{text(phrases.NOT_RECORDED)}*"
+
+
+def or_not_recorded(cell: str) -> str:
+    return cell or not_recorded()
+
+
+def weak_mark(confidences: Iterable[str | None]) -> str:
+    """One badge for the weakest of several answers' confidences, when any is unverified or conflicting."""
+    weak = {c for c in confidences if c in WEAK}
+    return " " + badge("conflicting" if "conflicting" in weak else "unverified") if weak else ""
 
 
 def _one(rule: Rule, name: str, phrase, **options) -> str:
@@ -27,8 +52,36 @@ def coverage(rule: Rule, short: bool = False) -> str:
     return _one(rule, "coverage", phrases.coverage, short=short)
 
 
+SETTING_LABELS = {"office": "Office", "asc": "ASC", "hospital-outpatient": "Hospital outpatient"}
+
+
+def prior_auth_answer(rule: Rule, day: date, state: str | None = None) -> str:
+    """The explicit answer for the desk settings on ``day`` (in ``state``, or anywhere), never blank: one text when
+    every setting gets the same (as ``answers.summary``), else one line per answer after its settings in bold
+    ("**Office, ASC:** Not required" / "**Hospital outpatient:** Required (...) since 2023-07-01")."""
+    groups: dict[str, list[answers.Answer]] = {}
+    settings: dict[str, list[str]] = {}
+    for setting, answer in answers.by_setting(rule, day, state).items():
+        groups.setdefault(answer.text, []).append(answer)
+        settings.setdefault(answer.text, []).append(SETTING_LABELS.get(setting, setting))
+    if len(groups) == 1:
+        [(only, found)] = groups.items()
+        return text(only) + weak_mark(a.confidence for a in found)
+    return "<br>".join(
+        f"**{text(', '.join(settings[words]))}:** {text(words)}" + weak_mark(a.confidence for a in found)
+        for words, found in groups.items()
+    )
+
+
+def prior_auth_full(rule: Rule, day: date) -> str:
+    """The dated answer, then every recorded requirement with its settings, states and period."""
+    cell = prior_auth_answer(rule, day) + f" (as of {day.isoformat()})"
+    recorded = prior_auth(rule)
+    return cell + (f"<br><small>Recorded: {recorded}</small>" if recorded else "")
+
+
 def prior_auth(rule: Rule, state: str | None = None) -> str:
-    """Each requirement; with ``state``, only those that apply there."""
+    """Each recorded requirement; with ``state``, only those that apply there."""
     return _each(
         rule, "prior_auth", phrases.prior_auth, lambda e: not state or not e.get("states") or state in e["states"]
     )
@@ -107,6 +160,19 @@ FACT_OF_ROW = {
     "Repeat criteria": ("repeat_criteria",),
     "Covered diagnoses": ("diagnoses",),
 }
+
+
+def full_rows(rule: Rule, day: date) -> list[list[str]]:
+    """[row name, cell] for the full rule table: the core facts always (a missing one reads "Not recorded"), the
+    others when recorded."""
+    rows = []
+    for row, render in FULL_ROWS:
+        cell = prior_auth_full(rule, day) if row == "Prior authorization" else render(rule)
+        if not cell and row in ALWAYS_SHOWN:
+            cell = not_recorded()
+        if cell:
+            rows.append([row, cell])
+    return rows
 
 
 def notes_for(rule: Rule, row: str) -> list[str]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+from lcdkb import phrases
 from lcdkb.model import Payer, Rule
 from lcdkb.site import facts
 from lcdkb.site.dashboard import review_page
 from lcdkb.site.markup import anchors, badge, external_link, front_matter, heading, link, table, text
+from lcdkb.site.medicare import code_by_state, state_answers
 from lcdkb.site.rule_view import (
     SUMMARY_HEADER,
     View,
@@ -122,6 +124,9 @@ def code_page(view: View, code: str) -> str:
         )
         rows.append([who, policy_ids(rule)] + summary_cells(view, rule))
     lines.append(table(["Payer", "Policy"] + SUMMARY_HEADER, rows, css="lcdkb-wide"))
+    by_state = code_by_state(view, code)
+    if by_state:
+        lines.append("\n" + by_state)
     lines.append("\n## Rules by payer\n")
     for payers, rule in groups:
         if len(payers) > 1:  # the other contractors of the group: their links (#medicare-j8) land here too
@@ -200,7 +205,7 @@ def state_page(view: View, state: str) -> str:
     kb = view.kb
     entry = kb.states[state]
     title = f"{entry['name']} ({state})"
-    lines = [front_matter(title, f"Which payer rules apply in {entry['name']}"), f"# {text(title)}\n"]
+    lines = [front_matter(title, f"Which payer rules apply in {entry['name']}", wide=True), f"# {text(title)}\n"]
     jurisdictions = kb.jurisdictions_for_state(state)
     payers = _payers_sorted(kb.payers_in_state(state))
     macs = [p for p in payers if p.kind == "medicare-mac"]
@@ -215,6 +220,9 @@ def state_page(view: View, state: str) -> str:
                         f"{text(', '.join(exception['areas']))} go to Jurisdiction {other} "
                         f"({text(kb.jurisdictions[other]['contractor'].rstrip('.'))}).\n"
                     )
+    lead = state_answers(view, state, key_codes(view))
+    if lead:
+        lines.append(lead)
     lines.append("## Payers with rules here\n")
     rows = [
         [
@@ -234,10 +242,10 @@ def state_page(view: View, state: str) -> str:
                 [
                     link(r.code, f"../codes/{r.code}.md"),
                     text(kb.codes[r.code]["label"]),
-                    facts.coverage(r),
-                    facts.prior_auth(r, state),
-                    facts.frequency(r),
-                    facts.levels(r),
+                    facts.or_not_recorded(facts.coverage(r)),
+                    facts.prior_auth_answer(r, view.today, state),
+                    facts.or_not_recorded(facts.frequency(r)),
+                    facts.or_not_recorded(facts.levels(r)),
                     badge(r.confidence),
                 ]
                 for r in kb.rules_for(payer_id=mac.id)
@@ -314,15 +322,21 @@ def payers_index(view: View) -> str:
         rows = [
             [
                 link(p.name, f"{p.id}.md"),
-                text(p.jurisdiction or ""),
+                text(_jurisdiction(p)),
                 text(where(p)),
-                text(", ".join(p.aliases)),
+                text(", ".join(p.aliases) or phrases.NOT_RECORDED),
                 str(len(kb.rules_for(payer_id=p.id))),
             ]
             for p in payers
         ]
         lines.append(table(["Payer", "Jurisdiction", "Where", "Also known as", "Rules"], rows) + "\n")
     return "\n".join(lines)
+
+
+def _jurisdiction(payer: Payer) -> str:
+    if payer.jurisdiction:
+        return payer.jurisdiction
+    return "All" if payer.kind == "medicare-national" else "Not a MAC"
 
 
 def states_index(view: View) -> str:
@@ -335,8 +349,8 @@ def states_index(view: View) -> str:
     rows = []
     for code in sorted(kb.states, key=lambda c: kb.states[c]["name"]):
         jurisdictions = kb.jurisdictions_for_state(code)
-        main = jurisdictions[0] if jurisdictions else ""
-        contractor = kb.jurisdictions[main]["contractor"] if main else ""
+        main = jurisdictions[0] if jurisdictions else phrases.NOT_RECORDED
+        contractor = kb.jurisdictions[main]["contractor"] if jurisdictions else phrases.NOT_RECORDED
         extra = f" (part: {', '.join(jurisdictions[1:])})" if len(jurisdictions) > 1 else ""
         rows.append([link(kb.states[code]["name"], f"{code.lower()}.md"), code, text(main + extra), text(contractor)])
     lines.append(table(["State", "Code", "Medicare jurisdiction", "Contractor"], rows))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from lcdkb.freshness import next_review_due, review_status
 from lcdkb.model import KnowledgeBase, Payer, Rule
@@ -33,6 +34,14 @@ class View:
 
     def status(self, rule: Rule) -> str:
         return review_status(rule.last_reviewed, rule.review_interval_days, self.today)
+
+    @cached_property
+    def medicare_by_state(self) -> dict[str, list[Payer]]:
+        """Each state's Original Medicare payers (its contractors, then the national rules), worked out once for
+        all pages: every code page looks them up for every state."""
+        from lcdkb.lookup import medicare_payers
+
+        return {state: medicare_payers(self.kb, state) for state in self.kb.states}
 
 
 def short_name(kb: KnowledgeBase, payer: Payer) -> str:
@@ -66,9 +75,14 @@ def where(payer: Payer) -> str:
 
 
 def policy_ids(rule: Rule) -> str:
-    """The LCD, article and policy numbers behind a rule, linked."""
+    """The LCD, article and policy numbers behind a rule, linked; else its policy title; else every source it
+    cites (a rule cites at least one), so the cell is never blank."""
     main = [s for s in rule.sources if s.type in ("LCD", "billing-article", "payer-policy", "NCD", "federal-rule")]
-    return ", ".join(external_link(s.id, s.url) if s.url else text(s.id) for s in main) or text(rule.policy_title or "")
+    return _source_ids(main) or text(rule.policy_title or "") or _source_ids(list(rule.sources)) or facts.not_recorded()
+
+
+def _source_ids(sources) -> str:
+    return ", ".join(external_link(s.id, s.url) if s.url else text(s.id) for s in sources)
 
 
 def confidence_cell(rule: Rule) -> str:
@@ -81,14 +95,16 @@ def checked_cell(view: View, rule: Rule) -> str:
 
 
 def summary_cells(view: View, rule: Rule) -> list[str]:
+    """The cells under SUMMARY_HEADER: none is blank. Prior authorization is the answer on ``view.today``."""
+    missing = facts.or_not_recorded
     return [
-        facts.coverage(rule, short=True),
-        facts.prior_auth(rule),
-        facts.modifiers(rule),
-        facts.units(rule),
-        facts.frequency(rule),
-        facts.levels(rule),
-        facts.imaging(rule, short=True),
+        missing(facts.coverage(rule, short=True)),
+        facts.prior_auth_answer(rule, view.today),
+        missing(facts.modifiers(rule)),
+        missing(facts.units(rule)),
+        missing(facts.frequency(rule)),
+        missing(facts.levels(rule)),
+        missing(facts.imaging(rule, short=True)),
         confidence_cell(rule),
         checked_cell(view, rule),
     ]
@@ -151,9 +167,7 @@ def rule_block(view: View, rule: Rule, applies_to: list[Payer] | None = None) ->
     warn = warnings(view, rule)
     if warn:
         parts.append(warn)
-    rows = [[row, cell] for row, render in facts.FULL_ROWS if (cell := render(rule))]
-    if rows:
-        parts.append(table(["", "Rule"], rows, css="lcdkb-facts"))
+    parts.append(table(["Fact", "Rule"], facts.full_rows(rule, view.today), css="lcdkb-facts"))
     notes = [f"- **{row}:** {note}" for row, _ in facts.FULL_ROWS for note in facts.notes_for(rule, row)]
     if rule.facts.get("notes"):
         notes.append(f"- {text(rule.facts['notes'])}")

@@ -546,7 +546,7 @@ def _report_claims(stream, args) -> int:
         sys.stdout.write(
             json.dumps({"type": "header", **envelope.header("check", data_dir)}, ensure_ascii=False) + "\n"
         )
-    tally = write_report(stream, args.format, sys.stdout, lambda: stream.lines_checked)
+    tally = write_report(stream, args.format, sys.stdout, lambda: stream.lines_checked, quiet=args.quiet)
     if args.format == "json":
         sys.stdout.write("}\n")
     return tally.exit_code
@@ -612,6 +612,7 @@ def _open_claims(path: Path, max_bytes: int):
 
 
 def _claim_lines_from_flags(args, kb):
+    from lcdkb.claims.engine import line_problem
     from lcdkb.claims.lines import parse_line
 
     lines = []
@@ -630,9 +631,12 @@ def _claim_lines_from_flags(args, kb):
             "prior_auth": args.prior_auth,
         }
         try:
-            lines.append(parse_line(values, modifiers=set(kb.modifiers)))
+            line = parse_line(values, modifiers=set(kb.modifiers))
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+        if problem := line_problem(kb, line):  # an unknown code, payer or state, with close matches
+            raise UsageError(problem)
+        lines.append(line)
     return lines
 
 

@@ -12,13 +12,38 @@ from itertools import groupby
 
 from lcdkb.claims.checks import ALL_CHECKS, Finding, Session
 from lcdkb.claims.lines import ClaimLine, InputProblem
-from lcdkb.lookup import LookupError, find_payer, find_state, rules_for
-from lcdkb.model import KnowledgeBase
+from lcdkb.lookup import LookupError, find_code, find_payer, find_state, rules_for
+from lcdkb.model import KnowledgeBase, Payer
 from lcdkb.terminal import quoted
 
 
+def resolve(kb: KnowledgeBase, line: ClaimLine) -> tuple[Payer | None, str | None]:
+    """The line's payer and state, from IDs, aliases or names. Raises LookupError, with close matches, for a code,
+    payer or state the data does not know, an alias that could mean two payers, or a payer that does not apply
+    in the state: input problems, never findings."""
+    find_code(kb, line.code)
+    state = find_state(kb, line.state) if line.state else None
+    payer = find_payer(kb, line.payer_id, state) if line.payer_id else None
+    if payer is not None and state is not None:
+        rules_for(kb, line.code, payer, state)  # raises when the payer does not apply in the state
+    return payer, state
+
+
+def line_problem(kb: KnowledgeBase, line: ClaimLine) -> str | None:
+    """What ``resolve`` refuses about the line, as a message; None when its code, payer and state are known."""
+    try:
+        resolve(kb, line)
+    except LookupError as exc:
+        return str(exc)
+    return None
+
+
 def check_claims(kb: KnowledgeBase, lines: list[ClaimLine]) -> list[Finding]:
-    """Findings for every line; the lines of one claim on one date are checked together."""
+    """Findings for every line; the lines of one claim on one date are checked together. Raises LookupError for
+    a line whose code, payer or state is unknown (see ``resolve``), naming its line number when it has one."""
+    for line in lines:
+        if problem := line_problem(kb, line):
+            raise LookupError(f"input line {line.line_no}: {problem}" if line.line_no else problem)
     findings: list[Finding] = []
     sessions: dict[tuple, list[ClaimLine]] = defaultdict(list)
     for line in lines:
@@ -30,15 +55,11 @@ def check_claims(kb: KnowledgeBase, lines: list[ClaimLine]) -> list[Finding]:
 
 
 def _check_session(kb: KnowledgeBase, lines: list[ClaimLine]) -> list[Finding]:
-    first = lines[0]
-    try:
-        payer = find_payer(kb, first.payer_id) if first.payer_id else None
-        state = find_state(kb, first.state) if first.state else None
-    except LookupError as exc:
-        return [Finding(line.claim_id, line.line_no, line.code, "error", "coding", str(exc)) for line in lines]
-    session = Session(kb, lines, state=state)
+    payer, state = resolve(kb, lines[0])
+    name = payer.name if payer is not None else f"Medicare in {state}"
+    session = Session(kb, lines, state=state, payer_name=name)
     for code, _ in groupby(sorted(line.code for line in lines)):
-        session.rules[code] = rules_for(kb, code, payer, state) if code in kb.codes else []
+        session.rules[code] = rules_for(kb, code, payer, state)
     findings: list[Finding] = []
     for line in lines:
         rules = session.rules.get(line.code, [])
@@ -133,6 +154,9 @@ class ClaimStream:
         yield from self._finish()
 
     def _line(self, line: ClaimLine) -> Iterator[Finding | InputProblem]:
+        if problem := line_problem(self.kb, line):  # an unknown code, payer or state: the line is not checked
+            yield from self._problem(InputProblem(line.line_no, problem, line.claim_id))
+            return
         claim = self.claim
         if claim is None or line.claim_id != claim.claim_id:
             claim = yield from self._start(line.claim_id, line.line_no)

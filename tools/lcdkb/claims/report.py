@@ -58,8 +58,8 @@ class ReportWriter(Protocol):
 
 
 class TextReport:
-    def __init__(self, out):
-        self.out, self.header_written = out, False
+    def __init__(self, out, quiet: bool = False):
+        self.out, self.header_written, self.quiet = out, False, quiet
 
     def problem(self, problem: InputProblem) -> None:
         self.out.write(f"input line {problem.line_no}: {safe(problem.message)}\n")
@@ -72,12 +72,17 @@ class TextReport:
             f"{quoted(f.claim_id):<10} {f.line_no or '':>4}  {safe(f.code):<6} {f.severity:<8} "
             f"{f.group:<19} {safe(f.message)}\n"
         )
-        if f.rule_id:
-            source = f"; source {safe(f.sources[0])}" if f.sources else ""
-            self.out.write(f"{'':<41}rule {safe(f.rule_id)}{source}\n")
+        cited = [f"rule {safe(f.rule_id)}"] if f.rule_id else []
+        if f.sources:
+            cited.append(("source " if len(f.sources) == 1 else "sources ") + ", ".join(safe(s) for s in f.sources))
+        if cited:
+            self.out.write(f"{'':<41}{'; '.join(cited)}\n")
 
     def close(self, tally: Tally) -> None:
-        """The summary goes to standard error, like every command's summary; the report stays on ``out``."""
+        """The summary goes to standard error, like every command's summary (not with --quiet); the report stays
+        on ``out``."""
+        if self.quiet:
+            return
         notes = f"; {tally.input_problems} input problem(s)" if tally.input_problems else ""
         sys.stderr.write(
             f"{tally.lines_checked} line(s) checked: {tally.errors} error(s), {tally.warnings} warning(s), "
@@ -143,9 +148,12 @@ def _dumps(value: dict) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def write_report(items: Iterable[Finding | InputProblem], format: str, out, lines_checked=lambda: 0) -> Tally:
-    """Write ``items`` as they come; ``lines_checked`` is asked once they are all written."""
-    writer, tally = WRITERS[format](out), Tally()
+def write_report(
+    items: Iterable[Finding | InputProblem], format: str, out, lines_checked=lambda: 0, quiet: bool = False
+) -> Tally:
+    """Write ``items`` as they come; ``lines_checked`` is asked once they are all written. ``quiet``: no summary
+    line on standard error (the text report's; JSON keeps its counts, which are part of the result)."""
+    writer, tally = (TextReport(out, quiet) if format == "text" else WRITERS[format](out)), Tally()
     for item in items:
         tally.count(item)
         if isinstance(item, InputProblem):

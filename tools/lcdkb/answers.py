@@ -91,8 +91,15 @@ def _where(setting: str | None) -> str:
     return f"in {SETTING_NAMES.get(setting, setting)}" if setting else "in any setting"
 
 
+def _program(name: str | None) -> str:
+    """The program in parentheses, or set off by commas when its own name has parentheses."""
+    if not name:
+        return ""
+    return f", {name}," if "(" in name else f" ({name})"
+
+
 def _from_entry(rule: Rule, entry: dict, state: str | None) -> Answer:
-    program = f" ({entry['program']})" if entry.get("program") else ""
+    program = _program(entry.get("program"))
     limited = entry.get("states") and state is None
     source = (entry["source"],) if entry.get("source") else tuple(s.id for s in rule.sources)
     where = f" in {', '.join(entry['states'])} only" if entry.get("states") else ""
@@ -106,7 +113,7 @@ def _from_entry(rule: Rule, entry: dict, state: str | None) -> Answer:
     else:
         status, text = NOT_REQUIRED, f"Not required{program}{_period(entry)}"
     reason = f"{entry['requirement'].replace('-', ' ')}{program}{where}{_period(entry)}"
-    return Answer(status, text, reason, rule.payer_id, rule.id, source, entry.get("confidence"))
+    return Answer(status, text.rstrip(","), reason.rstrip(","), rule.payer_id, rule.id, source, entry.get("confidence"))
 
 
 def prior_auth(rule: Rule, setting: str | None, day: date, state: str | None = None) -> Answer:

@@ -174,8 +174,8 @@ def test_a_required_programme_is_named_whole(kb):
     [finding] = prior_auth(run(kb, {"code": "64483", "diagnoses": "M54.16"}, payer_id="anthem", place_of_service="11"))
     assert finding.severity == "warning" and finding.rule_id == "anthem/64483"
     assert finding.message.startswith(
-        "prior authorization (Carelon Medical Benefits Management (formerly AIM) musculoskeletal program) is "
-        "required for 64483 in the office on 2026-12-01"
+        "prior authorization, Carelon Medical Benefits Management (formerly AIM) musculoskeletal program, is "
+        "required for 64483 in the office on 2026-12-01; confirm the authorization is on file"
     )
     assert finding.sources == (cites(kb, "anthem/64483", "anthem-ipm-update-2020-08-16"),)
 

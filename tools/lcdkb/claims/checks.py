@@ -463,9 +463,10 @@ def _answer_finding(line, severity, message, rules, part: Answer) -> Finding:
 
 
 def _program(rule: Rule, part: Answer) -> str:
-    """The programme a required answer comes from, as " (name)", or ""."""
+    """The programme a required answer names, as " (name)" (", name," when the name has parentheses), or ""."""
     names = (entry.get("program") for entry in rule.facts.get("prior_auth", []))
-    return next((f" ({name})" for name in names if name and f"({name})" in part.text), "")
+    name = next((name for name in names if name and name in part.text), None)
+    return "" if name is None else f", {name}," if "(" in name else f" ({name})"
 
 
 def _required(line, rules, part: Answer, setting) -> list[Finding]:

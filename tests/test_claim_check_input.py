@@ -92,15 +92,16 @@ def test_unknown_code_payer_or_state_in_a_csv_is_an_input_problem_with_its_line(
     code = main(["check", "--claims", str(claims), "--data", str(REPO / "lcd_data"), "--format", "json", "-q"])
     data = json.loads(capsys.readouterr().out)["result"]
     problems = {p["line_no"]: p for p in data["input_problems"]}
-    assert code == 2 and sorted(problems) == [3, 4, 5, 6, 7]
-    assert problems[3]["message"] == "unknown code '64438' (did you mean 64493 or 64484 or 64483?)"
-    assert problems[3]["claim_id"] == "A2"
+    assert code == 2 and sorted(problems) == [4, 5, 6, 7]
+    [typo] = [f for f in data["findings"] if f["claim_id"] == "A2"]  # a code lcdkb does not cover: a warning
+    assert typo["severity"] == "warning" and typo["line_no"] == 3
+    assert typo["message"].startswith("64438 is not among the codes lcdkb covers (did you mean 64493 or 64484 or")
     assert problems[4]["message"].startswith("unknown payer 'medicare-zz' (did you mean medicare-")
     assert problems[5]["message"] == "unknown state 'TXX' (did you mean TX?)"
     assert problems[6]["message"].startswith("'Novitas' could mean more than one payer: medicare-jh")
     assert problems[7]["message"].startswith("Novitas Solutions, Medicare Jurisdiction H does not apply in California")
     assert data["lines_checked"] == 2  # A1, and A7 ("Novitas" in Texas is JH)
-    assert {f["claim_id"] for f in data["findings"]} <= {"A1", "A7"}
+    assert {f["claim_id"] for f in data["findings"]} <= {"A1", "A2", "A7"}
     assert not any("unknown" in f["message"] for f in data["findings"])
 
 

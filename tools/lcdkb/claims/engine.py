@@ -3,6 +3,7 @@ claim by claim for input of any length."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from array import array
 from collections import defaultdict
@@ -17,11 +18,12 @@ from lcdkb.model import KnowledgeBase, Payer
 from lcdkb.terminal import quoted
 
 
-def resolve(kb: KnowledgeBase, line: ClaimLine) -> tuple[Payer | None, str | None]:
+def resolve(kb: KnowledgeBase, line: ClaimLine, code_too: bool = True) -> tuple[Payer | None, str | None]:
     """The line's payer and state, from IDs, aliases or names. Raises LookupError, with close matches, for a code,
     payer or state the data does not know, an alias that could mean two payers, or a payer that does not apply
     in the state: input problems, never findings."""
-    find_code(kb, line.code)
+    if code_too:
+        find_code(kb, line.code)
     state = find_state(kb, line.state) if line.state else None
     payer = find_payer(kb, line.payer_id, state) if line.payer_id else None
     if payer is not None and state is not None:
@@ -29,10 +31,11 @@ def resolve(kb: KnowledgeBase, line: ClaimLine) -> tuple[Payer | None, str | Non
     return payer, state
 
 
-def line_problem(kb: KnowledgeBase, line: ClaimLine) -> str | None:
-    """What ``resolve`` refuses about the line, as a message; None when its code, payer and state are known."""
+def line_problem(kb: KnowledgeBase, line: ClaimLine, code_too: bool = True) -> str | None:
+    """What ``resolve`` refuses about the line, as a message; None when its code (with ``code_too``), payer and
+    state are known."""
     try:
-        resolve(kb, line)
+        resolve(kb, line, code_too)
     except LookupError as exc:
         return str(exc)
     return None
@@ -154,7 +157,10 @@ class ClaimStream:
         yield from self._finish()
 
     def _line(self, line: ClaimLine) -> Iterator[Finding | InputProblem]:
-        if problem := line_problem(self.kb, line):  # an unknown code, payer or state: the line is not checked
+        if line.code not in self.kb.codes and not line_problem(self.kb, line, code_too=False):
+            yield _outside_catalogue(self.kb, line)  # an E/M, drug or imaging code on the same claim: not ours to check
+            return
+        if problem := line_problem(self.kb, line):  # an unknown payer or state: the line is not checked
             yield from self._problem(InputProblem(line.line_no, problem, line.claim_id))
             return
         claim = self.claim
@@ -222,3 +228,20 @@ class ClaimStream:
                 f"claim {quoted(claim.claim_id)} ({lines}) was not checked: line {claim.bad_line} has an input problem",
                 claim.claim_id,
             )
+
+
+def _outside_catalogue(kb: KnowledgeBase, line: ClaimLine) -> Finding:
+    """A well-formed code lcdkb holds no rules for: an E/M visit, a drug, imaging, another procedure, or a typo.
+    A claims file holds all of these, so it is a warning on that line (with the close matches, for a typo), never
+    a guess and never a reason to skip the claim's other lines."""
+    close = difflib.get_close_matches(line.code, list(kb.codes), n=3, cutoff=0.6)
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    return Finding(
+        line.claim_id,
+        line.line_no,
+        line.code,
+        "warning",
+        "coding",
+        f"{line.code} is not among the codes lcdkb covers{hint}; this line was not checked (the claim's other "
+        "lines were)",
+    )

@@ -218,7 +218,7 @@ def _card_text(c: dict) -> str:
         lines.append(f"  Policy:        {c['policy']}")
     lines.append(
         f"  {'Coverage:':<14} "
-        + (f"{phrases.coverage(c['coverage'])}{_flag(c['coverage'])}" if c["coverage"] else "Not recorded")
+        + (f"{phrases.coverage(c['coverage'])}{_flag(c['coverage'])}" if c["coverage"] else phrases.NOT_RECORDED)
     )
     for setting, verdict in c["prior_auth_answers"].items():
         flag = f" [{verdict['confidence']}]" if verdict["confidence"] in ("unverified", "conflicting") else ""
@@ -236,6 +236,8 @@ def _card_text(c: dict) -> str:
     for label, key, phrase in singles:
         if c[key]:
             lines.append(f"  {label + ':':<14} {phrase(c[key])}{_flag(c[key])}")
+        elif key in ("units", "frequency", "levels_per_session", "imaging"):
+            lines.append(f"  {label + ':':<14} {phrases.NOT_RECORDED}")
     if c["diagnoses"] and c["diagnoses"].get("covered"):
         lines.append(f"  {'Diagnoses:':<14} {phrases.diagnoses(c['diagnoses'], 8)}{_flag(c['diagnoses'])}")
     for entry in c["not_same_session"]:

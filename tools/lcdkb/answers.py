@@ -20,7 +20,7 @@ no assertion (CRD would send ``conditional`` with a reason).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -67,7 +67,33 @@ class Answer:
 
 
 def _in_effect(entry: dict, day: date) -> bool:
-    return entry.get("from", "0000-00-00") <= day.isoformat() <= entry.get("until", "9999-99-99")
+    return entry.get("from", "0000-00-00") <= day.isoformat() <= entry.get("until", "9999-99-99") and in_effect(
+        entry, day
+    )
+
+
+def in_effect(fact, day: date) -> bool:
+    """Whether a fact holds on a date of service: inside its effective_from/effective_to when it has them."""
+    if not isinstance(fact, dict):
+        return True
+    return fact.get("effective_from", "0000-00-00") <= day.isoformat() <= fact.get("effective_to", "9999-99-99")
+
+
+def rule_on(rule: Rule, day: date) -> Rule:
+    """The rule as it stood on a date of service: facts (and list entries) dated outside it are left out, so a
+    question about that day is never answered from a fact that did not hold then (it reads as not recorded)."""
+    facts = {}
+    for name, value in rule.facts.items():
+        if isinstance(value, list):
+            facts[name] = [item for item in value if in_effect(item, day)]
+        elif in_effect(value, day):
+            facts[name] = value
+    return replace(rule, facts=facts)
+
+
+def code_in_effect(kb: KnowledgeBase, code: str, day: date) -> bool:
+    """Whether a code could be billed on a date of service (G3002 only from 2023-01-01)."""
+    return in_effect(kb.codes.get(code, {}), day)
 
 
 def _for_setting(entry: dict, setting: str | None) -> bool:

@@ -117,8 +117,9 @@ def prior_auth_applies(entry: dict, on: date, setting: str | None, state: str | 
 
 
 def card(kb: KnowledgeBase, rule: Rule, today: date, setting: str | None = None, state: str | None = None) -> dict:
-    """Everything the desk needs for one payer and code, as plain data."""
-    facts = rule.facts
+    """Everything the desk needs for one payer and code on a date of service, as plain data: facts dated outside
+    that day are left out (they read as not recorded)."""
+    facts = answers.rule_on(rule, today).facts
     prior = [e for e in facts.get("prior_auth", []) if prior_auth_applies(e, today, setting, state)]
     return {
         "rule_id": rule.id,

@@ -58,19 +58,40 @@ def no_future_review(ctx, report):
 @check(
     "LCD032",
     "dates-in-order",
-    "Date ranges run forwards: a prior authorization period ends on or after the day it starts.",
+    "Date ranges run forwards: a prior authorization period, a fact's effective dates and a code's billable dates "
+    "end on or after the day they start.",
 )
 def dates_in_order(ctx, report):
     for data_file, path, block in ctx.fact_blocks():
         for index, prior_auth in enumerate(block.get("prior_auth", [])):
-            start, end = prior_auth.get("from"), prior_auth.get("until")
-            if start and end and end < start:
-                report(
-                    data_file,
-                    path + ("prior_auth", index, "until"),
-                    f"prior authorization ends ({end}) before it starts ({start})",
-                    "swap the dates or correct the one that is wrong",
-                )
+            _in_order(
+                report, data_file, path + ("prior_auth", index), prior_auth, "from", "until", "prior authorization"
+            )
+        for name, fact in block.items():
+            for fact_path, item in _fact_items(path + (name,), fact):
+                _in_order(report, data_file, fact_path, item, "effective_from", "effective_to", f"the {name} fact")
+    codes = ctx.catalogues.get("codes")
+    if codes is not None:
+        for index, entry in enumerate(codes.data["codes"]):
+            _in_order(report, codes, ("codes", index), entry, "effective_from", "effective_to", f"code {entry['code']}")
+
+
+def _fact_items(path: tuple, fact):
+    if isinstance(fact, dict):
+        yield path, fact
+    elif isinstance(fact, list):
+        yield from ((path + (i,), item) for i, item in enumerate(fact) if isinstance(item, dict))
+
+
+def _in_order(report, data_file, path: tuple, item: dict, first: str, last: str, what: str) -> None:
+    start, end = item.get(first), item.get(last)
+    if start and end and end < start:
+        report(
+            data_file,
+            path + (last,),
+            f"{what} ends ({end}) before it starts ({start})",
+            "swap the dates or correct the one that is wrong",
+        )
 
 
 DATED_TYPES = {"LCD", "billing-article", "NCD", "payer-policy", "federal-rule"}

@@ -129,6 +129,21 @@ def check_codes_known(session: Session, line: ClaimLine, rules: list[Rule]) -> l
     return []
 
 
+def check_code_dates(session: Session, line: ClaimLine, rules: list[Rule]) -> list[Finding]:
+    """A code billed on a date it did not exist (G3002 before 2023-01-01) or after it was deleted."""
+    entry = session.kb.codes.get(line.code, {})
+    day = line.date_of_service.isoformat()
+    start, end = entry.get("effective_from"), entry.get("effective_to")
+    if (start is None or start <= day) and (end is None or day <= end):
+        return []
+    cited = [session.kb.catalogue_sources[i] for i in entry.get("sources", []) if i in session.kb.catalogue_sources]
+    confidence = min((s.confidence for s in cited), key=CONFIDENCE_ORDER.index, default="unverified")
+    when = f"only from {start}" if start and day < start else f"only until {end}"
+    named = f" (source: {', '.join(s.id for s in cited)})" if cited else ""
+    message = f"{line.code} can be billed {when}; the date of service is {day}{named}"
+    return [_make(line, "error", "coding", message, None, tuple(s.url or s.id for s in cited), confidence)]
+
+
 def check_coverage(session, line, rules):
     out = []
     for rule in rules:
@@ -569,6 +584,7 @@ def check_epidural_approaches(session, line, rules):
 
 ALL_CHECKS = (
     check_codes_known,
+    check_code_dates,
     check_epidural_approaches,
     check_coverage,
     check_add_on,

@@ -11,6 +11,7 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from lcdkb.answers import rule_on
 from lcdkb.claims.checks import ALL_CHECKS, Finding, Session
 from lcdkb.claims.lines import ClaimLine, InputProblem
 from lcdkb.lookup import LookupError, find_code, find_payer, find_state, rules_for
@@ -61,8 +62,9 @@ def _check_session(kb: KnowledgeBase, lines: list[ClaimLine]) -> list[Finding]:
     payer, state = resolve(kb, lines[0])
     name = payer.name if payer is not None else f"Medicare in {state}"
     session = Session(kb, lines, state=state, payer_name=name)
+    day = lines[0].date_of_service
     for code, _ in groupby(sorted(line.code for line in lines)):
-        session.rules[code] = rules_for(kb, code, payer, state)
+        session.rules[code] = [rule_on(rule, day) for rule in rules_for(kb, code, payer, state)]
     findings: list[Finding] = []
     for line in lines:
         rules = session.rules.get(line.code, [])

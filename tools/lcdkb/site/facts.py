@@ -20,8 +20,16 @@ ALWAYS_SHOWN = ("Coverage", "Prior authorization", "Modifiers", "Units", "Freque
 
 
 def mark(fact: dict) -> str:
-    """A visible badge when a fact is not verified."""
-    return " " + badge(fact["confidence"]) if fact.get("confidence") in WEAK else ""
+    """The dates of service a dated fact holds for, and a visible badge when it is not verified."""
+    return period(fact) + (" " + badge(fact["confidence"]) if fact.get("confidence") in WEAK else "")
+
+
+def period(fact: dict) -> str:
+    start, end = fact.get("effective_from"), fact.get("effective_to")
+    if not start and not end:
+        return ""
+    words = f"from {start} until {end}" if start and end else (f"from {start}" if start else f"until {end}")
+    return f" <small>({text(words)})</small>"
 
 
 def not_recorded() -> str:

@@ -83,6 +83,8 @@ def code_record(entry: dict, kb: KnowledgeBase) -> dict:
         "add_on_of": list(entry.get("add_on_of", [])),
         "guided": entry.get("guided"),
         "descriptor": entry.get("descriptor"),
+        "effective_from": entry.get("effective_from"),
+        "effective_to": entry.get("effective_to"),
         "sources": [source_record(kb.catalogue_sources[i]) for i in entry.get("sources", [])],
     }
 

@@ -61,3 +61,23 @@ def test_one_prior_auth_answer_column_per_desk_setting_never_blank():
     assert next(r for r in table if r["rule_id"] == "fixture-commercial/G3002")["prior_auth_asc"].startswith(
         "Not required"
     )
+
+
+def test_unrecorded_facts_in_words_are_never_blank_on_the_real_data():
+    from conftest import REPO
+    from lcdkb import api
+    from lcdkb.exports.render import render_export
+
+    files = render_export(api.load(REPO / "lcd_data"), environ={"SOURCE_DATE_EPOCH": "1764806400"})
+    table = rows(files)
+    for column in (
+        "coverage",
+        "prior_auth",
+        "modifiers",
+        "diagnoses_covered",
+        "prior_auth_office",
+        "prior_auth_asc",
+        "prior_auth_hospital_outpatient",
+    ):
+        assert all(row[column] for row in table), column
+    assert any(row["prior_auth"] == "Not recorded" for row in table)

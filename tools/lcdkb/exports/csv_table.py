@@ -4,13 +4,17 @@ Excel-friendly: UTF-8 with a byte-order mark (so non-ASCII text shows right), CR
 row sorted by rule ID. Lists are joined with "; " and a structured fact becomes words in a fixed pattern.
 Cells that a spreadsheet would run as a formula get a leading apostrophe. The prior_auth_<setting> columns hold
 the explicit answer for each desk setting on the export's status date ("Required ...", "Not required ...",
-"Depends: ...", "Unknown: confirm with the plan"), never a blank.
+"Depends: ...", "Unknown: confirm with the plan"), never a blank. The fact columns in words (coverage,
+prior_auth, modifiers, diagnoses_covered) say "Not recorded" when the data records nothing; the numeric and
+detail columns stay empty then, so spreadsheets can still sum and sort them (the JSON has null there).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+
+from lcdkb.phrases import NOT_RECORDED
 
 COLUMNS = (
     "rule_id",
@@ -90,13 +94,13 @@ def _row(rule: dict, payer: dict, code: dict) -> dict:
         "code_label": code["label"],
         "policy": rule["policy"],
         "policy_title": rule["policy_title"],
-        "coverage": get("coverage", "status"),
-        "prior_auth": _join(_prior_auth(p) for p in rule["prior_auth"] or []),
+        "coverage": get("coverage", "status") or NOT_RECORDED,
+        "prior_auth": _join(_prior_auth(p) for p in rule["prior_auth"] or []) or NOT_RECORDED,
         **{
             f"prior_auth_{setting.replace('-', '_')}": answer["text"]
             for setting, answer in rule["prior_auth_answers"].items()
         },
-        "modifiers": _join(_modifier(m) for m in rule["modifiers"] or []),
+        "modifiers": _join(_modifier(m) for m in rule["modifiers"] or []) or NOT_RECORDED,
         "units_max": get("units", "max"),
         "units_per": get("units", "per"),
         "units_basis": get("units", "basis"),
@@ -110,7 +114,7 @@ def _row(rule: dict, payer: dict, code: dict) -> dict:
         "imaging_accepted": _join(get("imaging", "accepted") or []),
         "imaging_not_covered": _join(get("imaging", "not_covered") or []),
         "contrast_required": get("imaging", "contrast_required"),
-        "diagnoses_covered": _join(get("diagnoses", "covered") or []),
+        "diagnoses_covered": _join(get("diagnoses", "covered") or []) or NOT_RECORDED,
         "diagnoses_not_covered": _join(get("diagnoses", "not_covered") or []),
         "diagnoses_completeness": get("diagnoses", "completeness"),
         "not_same_session": _join(f"{' + '.join(c['codes'])} ({c['scope']})" for c in rule["not_same_session"] or []),

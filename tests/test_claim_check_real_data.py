@@ -368,17 +368,18 @@ def test_levels_arithmetic():
 
 
 def test_rt_and_lt_lines_are_fine_where_the_rule_records_them_for_bilateral(kb):
-    # NGS's facet article names -50 or RT/LT for bilateral reporting (the note on medicare-j6's rule); when a rule
-    # records RT/LT for bilateral procedures, RT and LT lines are not flagged.
+    # NGS's facet article names -50 or RT/LT for bilateral reporting, and medicare-j6's rule records RT and LT as
+    # allowed for bilateral: RT and LT lines are not flagged there. Without those entries they would be.
     rule = kb.rule("medicare-j6", "64493")
+    assert {m["code"] for m in rule.facts["modifiers"] if m.get("when") == "bilateral"} >= {"RT", "LT"}
     sides = [{"code": "64493", "modifiers": side} for side in ("RT", "LT")]
-    before = found(run(kb, *sides, payer_id="medicare-j6", diagnoses="M47.816", prior_auth="yes"), "error", "modifier")
-    assert [f.rule_id for f in before] == ["medicare-j6/64493"]
-    entry = {"code": "RT", "use": "allowed", "when": "bilateral", "source": "verity-A57826"}
-    changed = dataclasses.replace(rule, facts={**rule.facts, "modifiers": [*rule.facts["modifiers"], entry]})
+    now = run(kb, *sides, payer_id="medicare-j6", diagnoses="M47.816", prior_auth="yes")
+    assert found(now, "error", "modifier") == []
+    without = [m for m in rule.facts["modifiers"] if m["code"] not in ("RT", "LT")]
+    changed = dataclasses.replace(rule, facts={**rule.facts, "modifiers": without})
     other = dataclasses.replace(kb, rules=[changed if r is rule else r for r in kb.rules])
-    after = run(other, *sides, payer_id="medicare-j6", diagnoses="M47.816", prior_auth="yes")
-    assert found(after, "error", "modifier") == []
+    before = run(other, *sides, payer_id="medicare-j6", diagnoses="M47.816", prior_auth="yes")
+    assert [f.rule_id for f in found(before, "error", "modifier")] == ["medicare-j6/64493"]
 
 
 # --- interlaminar and transforaminal epidurals in one region ------------------------------------------------------

@@ -29,6 +29,14 @@ class Source:
     version: str | None = None
     effective_date: str | None = None
     note: str | None = None
+    # Provenance (docs/data-guidelines.md): where the text was read when not at url, when a person last read the
+    # content, and what CMS's listing showed when the entry was last compared with it (lcdkb sources check).
+    read_from: str | None = None
+    content_read_on: str | None = None
+    listed_version: str | None = None
+    listed_on: str | None = None
+    listed_status: str | None = None  # active, retired, not-found
+    compared_on: str | None = None
 
 
 @dataclass(frozen=True)

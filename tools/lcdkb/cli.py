@@ -168,6 +168,46 @@ def build_parser() -> argparse.ArgumentParser:
     _data_option(mark)
     mark.set_defaults(run=_run_review_mark)
 
+    sources = commands.add_parser("sources", help="compare the cited LCDs and articles with CMS's listing")
+    sources_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION")
+    sources_commands.required = True
+    sources_check = sources_commands.add_parser(
+        "check",
+        parents=[common],
+        help="which cited LCDs and articles CMS lists as newer, retired or missing (exit 1 when any changed)",
+        description="Compare every LCD and billing article the data cites with CMS's listing: unchanged, "
+        "newer-version, retired, not-found or differs, with the rules each affects. Without --listing, fetch the "
+        "Coverage API's local LCD and article reports (cached on disk). Exit 0 when all are unchanged, 1 when "
+        "any changed, 2 on bad input or when the listing cannot be had.",
+    )
+    sources_check.add_argument(
+        "--listing",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="a saved listing: CMS's listing CSV, or a Coverage API report in JSON (repeat for the LCD and the "
+        "article report); without it, fetch both reports",
+    )
+    sources_check.add_argument("--api-url", default=None, metavar="URL", help="the Coverage API (default: CMS's)")
+    sources_check.add_argument(
+        "--timeout", type=float, default=60.0, metavar="SECONDS", help="seconds to wait for the API (default 60)"
+    )
+    sources_check.add_argument("--payer", action="append", metavar="ID", help="only this payer's sources (repeatable)")
+    sources_check.add_argument("--today", type=_date, help="compare on this date (default: today)")
+    sources_check.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    sources_check.add_argument("--all", action="store_true", help="text: also list unchanged sources")
+    sources_check.add_argument(
+        "--max-chars", type=int, metavar="N", help="markdown only: at most N characters, whole rows"
+    )
+    sources_check.add_argument("--more-url", metavar="URL", help="markdown only: https link to the full list")
+    sources_check.add_argument(
+        "--write",
+        action="store_true",
+        help="record listed_version, listed_on, listed_status and compared_on in each compared source entry",
+    )
+    _data_option(sources_check)
+    sources_check.set_defaults(run=_run_sources_check)
+
     diff = commands.add_parser(
         "diff",
         parents=[common],
@@ -475,6 +515,69 @@ def _run_review_mark(args) -> int:
         file=sys.stderr,
     )
     return 1 if has_errors(result.problems) else 0
+
+
+def _run_sources_check(args) -> int:
+    from lcdkb.sources.client import DEFAULT_API, FetchError, fetch_listing, http_cache_folder
+    from lcdkb.sources.compare import CompareError, compare
+    from lcdkb.sources.listing import ListingError, combined, read_listing_file
+    from lcdkb.sources.report import as_data, render_markdown, render_text
+
+    _check_markdown_cap(args)
+    if not 0 < args.timeout <= 600:
+        raise UsageError("--timeout must be more than 0 and at most 600 seconds")
+    if args.listing and args.api_url:
+        raise UsageError("give either --listing FILE (offline) or --api-url URL, not both")
+    kb = _load_model(args)
+    if kb is None:
+        return 1
+    unknown = sorted(set(args.payer or ()) - set(kb.payers))
+    if unknown:
+        raise UsageError(f"no payer {', '.join(unknown)}; 'lcdkb lookup --list-payers' lists them")
+    today = args.today or date.today()
+    verbose = _level(args) == 2
+    try:
+        if args.listing:
+            listing = combined(read_listing_file(path) for path in args.listing)
+        else:
+            note = (lambda line: print(f"lcdkb: {safe(line)}", file=sys.stderr)) if verbose else None
+            listing = fetch_listing(args.api_url or DEFAULT_API, args.timeout, http_cache_folder(), note=note)
+        result = compare(kb, listing, today, set(args.payer) if args.payer else None)
+    except (ListingError, FetchError, CompareError) as exc:
+        raise UsageError(str(exc)) from None
+    invalid = _record_sources(args, result, today) if args.write else False
+    if args.format == "json":
+        sys.stdout.write(envelope.dumps("sources-check", _data_dir(args), as_data(result)))
+    elif args.format == "markdown":
+        sys.stdout.write(render_markdown(result, args.max_chars, args.more_url))
+    else:
+        sys.stdout.write(safe_lines(render_text(result, show_all=args.all)))
+    return 1 if result.changed or invalid else 0
+
+
+def _record_sources(args, result, today: date) -> bool:
+    """--write: record the listing in the payer files, validate them; whether the data now has errors."""
+    from lcdkb.paths import display_path
+    from lcdkb.problems import has_errors
+    from lcdkb.sources.write import WriteError, record
+    from lcdkb.validate import validate
+
+    data_dir = _data_dir(args)
+    try:
+        written = record(result.comparisons, data_dir, today)
+    except WriteError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"{safe(exc.filename or data_dir)}: {exc.strerror or exc}; nothing more was written") from None
+    problems = validate(data_dir, [w.path for w in written]).problems if written else []
+    for problem in problems:
+        if problem.severity == "error" or _level(args) == 2:
+            print(problem.as_text(), file=sys.stderr)
+    if _level(args):
+        entries = sum(len(w.sources) for w in written)
+        files = ", ".join(safe(display_path(w.path)) for w in written) or "no file changed"
+        print(f"recorded the listing of {today.isoformat()} in {entries} source entries ({files})", file=sys.stderr)
+    return has_errors(problems)
 
 
 def _run_diff(args) -> int:

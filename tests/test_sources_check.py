@@ -706,6 +706,16 @@ def test_write_refuses_a_flow_style_source_and_leaves_the_file(data_dir, tmp_pat
     assert code == 1  # without --write the check itself works
 
 
+def test_write_refuses_a_comparison_date_before_the_listing(data_dir, tmp_path, capsys):
+    listing = fixture_listing(
+        tmp_path, "L00001,LCD,3,01/01/2025,N/A,12/20/2024,T", "A00001,Article,4,02/01/2025,N/A,01/20/2025,T"
+    )
+    before = (data_dir / "payers" / "fixture-mac.yaml").read_bytes()
+    code, _, err = run(capsys, "--data", str(data_dir), "--listing", str(listing), "--today", "2025-01-01", "--write")
+    assert code == 2 and "updated A00001 on 2025-01-20, after the comparison date 2025-01-01" in err
+    assert (data_dir / "payers" / "fixture-mac.yaml").read_bytes() == before
+
+
 def test_write_refuses_a_read_only_file(data_dir, tmp_path, capsys):
     mac = data_dir / "payers" / "fixture-mac.yaml"
     mac.chmod(0o444)  # refused by its mode, as lcdkb review mark does, even for root

@@ -68,6 +68,11 @@ def record(comparisons: Iterable[Comparison], data_dir: Path, today: date) -> li
         values: dict[str, str | None] = dict.fromkeys(WRITTEN_KEYS)
         values.update(c.listed_values)
         values["compared_on"] = today.isoformat()
+        if (values["listed_on"] or "") > today.isoformat():
+            raise WriteError(
+                f"CMS's listing updated {c.source.id} on {values['listed_on']}, after the comparison date "
+                f"{today.isoformat()}; give a --today on or after the listing's dates, or leave it out"
+            )
         wanted.setdefault(c.payer_file, {})[c.source.id] = values
     plans = [_plan(data_dir / name, wanted[name], data_dir) for name in sorted(wanted)]
     written = []

@@ -36,7 +36,8 @@ def test_status_by_days_since_review(capsys, today, status, exit_code):
 def test_json_lists_every_rule_most_urgent_first(capsys):
     _, out = stale(capsys, "--today", "2026-04-20", "--format", "json")
     data = json.loads(out)["result"]
-    assert data["as_of"] == "2026-04-20" and data["counts"] == {"current": 0, "due-soon": 0, "overdue": 4}
+    counts = {"current": 0, "due-soon": 0, "overdue": 4, "source-changed": 0}
+    assert data["as_of"] == "2026-04-20" and data["counts"] == counts
     first = data["rules"][0]
     assert (first["rule_id"], first["days_until_due"], first["next_review_due"]) == (
         "fixture-commercial/G3002",
@@ -48,9 +49,9 @@ def test_json_lists_every_rule_most_urgent_first(capsys):
 
 def test_text_groups_by_payer_and_reviewer(capsys):
     _, out = stale(capsys, "--today", "2026-04-20")
-    assert "0 current, 0 due-soon, 4 overdue (4 rules)" in out
-    assert "Fixture MAC, Jurisdiction H (fixture-mac)" in out and "64483  overdue   40 days overdue" in out
-    assert "fixture-reviewer: 0 current, 0 due-soon, 4 overdue" in out
+    assert "0 current, 0 due-soon, 4 overdue, 0 source-changed (4 rules)" in out
+    assert "Fixture MAC, Jurisdiction H (fixture-mac)" in out and "64483  overdue        40 days overdue" in out
+    assert "fixture-reviewer: 0 current, 0 due-soon, 4 overdue, 0 source-changed" in out
 
 
 def test_fail_on_and_due_within(capsys):

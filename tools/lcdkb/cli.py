@@ -121,9 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     stale = commands.add_parser(
         "stale",
         parents=[common],
-        help="list rules overdue or due soon for review (exit 1 when any is overdue)",
+        help="list rules overdue, due soon or with a changed source (exit 1 when any is overdue or changed)",
         description="Each rule's review status from last_reviewed + its review interval: "
-        "current, due-soon or overdue, most urgent first.",
+        "current, due-soon or overdue; source-changed, ahead of the clock, when CMS's listing shows a cited "
+        "document retired or at another version than the one read. Most urgent first.",
     )
     _data_option(stale)
     stale.add_argument("--today", type=_date, help="judge on this date (default: today)")
@@ -147,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on",
         choices=["overdue", "due-soon", "never"],
         default="overdue",
-        help="exit 1 when any rule is overdue (default), due soon or worse, or never",
+        help="exit 1 when any rule is overdue or source-changed (default), due soon or worse, or never",
     )
     stale.set_defaults(run=_run_stale)
 
@@ -460,7 +461,7 @@ def _run_build(args) -> int:
 
 
 def _run_stale(args) -> int:
-    from lcdkb.stale import as_data, render_markdown, render_text, stale_entries
+    from lcdkb.stale import FAIL_ON, as_data, render_markdown, render_text, stale_entries
 
     if args.due_within < 0:
         raise UsageError("--due-within must be 0 or more days")
@@ -476,7 +477,7 @@ def _run_stale(args) -> int:
         sys.stdout.write(render_markdown(entries, today, args.max_chars, args.more_url))
     else:
         sys.stdout.write(safe_lines(render_text(entries, today, show_current=args.all)))
-    failing = {"overdue": {"overdue"}, "due-soon": {"overdue", "due-soon"}, "never": set()}[args.fail_on]
+    failing = FAIL_ON[args.fail_on]  # a rule whose source changed counts as overdue
     return 1 if any(e.status in failing for e in entries) else 0
 
 

@@ -10,7 +10,7 @@ import difflib
 from datetime import date
 
 from lcdkb import answers, phrases
-from lcdkb.freshness import next_review_due, review_status
+from lcdkb.freshness import next_review_due, provenance, rule_status, source_changes
 from lcdkb.model import KnowledgeBase, Payer, Rule
 
 
@@ -129,7 +129,21 @@ def card(kb: KnowledgeBase, rule: Rule, today: date, setting: str | None = None,
         "label": kb.codes[rule.code]["label"],
         "policy": rule.policy_title,
         "sources": [
-            {"id": s.id, "type": s.type, "url": s.url, "effective_date": s.effective_date, "confidence": s.confidence}
+            {
+                "id": s.id,
+                "type": s.type,
+                "url": s.url,
+                "effective_date": s.effective_date,
+                "confidence": s.confidence,
+                "version": s.version,
+                "read_from": s.read_from,
+                "content_read_on": s.content_read_on,
+                "listed_version": s.listed_version,
+                "listed_on": s.listed_on,
+                "listed_status": s.listed_status,
+                "compared_on": s.compared_on,
+                "provenance": provenance(s),
+            }
             for s in rule.sources
         ],
         "coverage": facts.get("coverage"),
@@ -152,7 +166,8 @@ def card(kb: KnowledgeBase, rule: Rule, today: date, setting: str | None = None,
         "confidence": rule.confidence,
         "last_reviewed": rule.last_reviewed,
         "next_review_due": next_review_due(rule.last_reviewed, rule.review_interval_days),
-        "review_status": review_status(rule.last_reviewed, rule.review_interval_days, today),
+        "review_status": rule_status(rule, today),
+        "source_changes": source_changes(rule.sources),
     }
 
 
@@ -250,8 +265,11 @@ def _card_text(c: dict) -> str:
     for source in c["sources"]:
         url = source["url"] or ""
         lines.append(f"  {'Source:':<14} {source['id']} ({source['type']}, {source['confidence']}) {url}".rstrip())
+        lines.append(f"  {'':<14} {source['provenance']}")
     lines.append(
         f"  Last checked {c['last_reviewed']}; next review due {c['next_review_due']} ({c['review_status']}); "
         f"confidence {c['confidence']}"
     )
+    for reason in c["source_changes"]:
+        lines.append(f"  Source changed: {reason}; check the rule against the current document")
     return "\n".join(lines)

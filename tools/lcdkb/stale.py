@@ -1,4 +1,4 @@
-"""lcdkb stale: which rules are overdue or due soon for review, most urgent first."""
+"""lcdkb stale: which rules have a changed source, are overdue or are due soon for review, most urgent first."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from lcdkb.freshness import STATUSES, next_review_due, review_status
+from lcdkb.freshness import NEEDS_REVIEW, STATUSES, next_review_due, rule_status, source_changes
 from lcdkb.markdown_escape import inline
 from lcdkb.model import KnowledgeBase
 
@@ -23,10 +23,15 @@ class StaleEntry:
     review_interval_days: int
     next_review_due: str
     days_until_due: int  # negative when overdue
+    source_changes: tuple[str, ...] = ()  # why the status is source-changed: one line per changed source
+
+
+# --fail-on: the statuses that make lcdkb stale exit 1. A changed source counts like an overdue review.
+FAIL_ON = {"overdue": set(NEEDS_REVIEW), "due-soon": {*NEEDS_REVIEW, "due-soon"}, "never": set()}
 
 
 def stale_entries(kb: KnowledgeBase, today: date, due_within: int) -> list[StaleEntry]:
-    """Every rule with its status, most urgent first (then by payer and code)."""
+    """Every rule with its status, most urgent first: source-changed, then by due date (then payer and code)."""
     entries = []
     for rule in kb.rules:
         due = next_review_due(rule.last_reviewed, rule.review_interval_days)
@@ -36,15 +41,16 @@ def stale_entries(kb: KnowledgeBase, today: date, due_within: int) -> list[Stale
                 rule.payer_id,
                 kb.payers[rule.payer_id].name,
                 rule.code,
-                review_status(rule.last_reviewed, rule.review_interval_days, today, due_within),
+                rule_status(rule, today, due_within),
                 rule.last_reviewed,
                 rule.reviewed_by,
                 rule.review_interval_days,
                 due,
                 (date.fromisoformat(due) - today).days,
+                tuple(source_changes(rule.sources)),
             )
         )
-    return sorted(entries, key=lambda e: (e.days_until_due, e.payer_id, e.code))
+    return sorted(entries, key=lambda e: (e.status != "source-changed", e.days_until_due, e.payer_id, e.code))
 
 
 def _when(entry: StaleEntry) -> str:
@@ -70,15 +76,19 @@ def render_text(entries: list[StaleEntry], today: date, show_current: bool = Fal
         lines.append(f"{items[0].payer_name} ({payer_id})")
         for e in items:
             lines.append(
-                f"  {e.code:<6} {e.status:<9} {_when(e):<18} due {e.next_review_due}  "
+                f"  {e.code:<6} {e.status:<14} {_when(e):<18} due {e.next_review_due}  "
                 f"last reviewed {e.last_reviewed} by {e.reviewed_by}"
             )
+            lines += [f"         {reason}" for reason in e.source_changes]
     reviewers: dict[str, Counter] = defaultdict(Counter)
     for entry in entries:
         reviewers[entry.reviewed_by][entry.status] += 1
     lines.append("")
     lines.append("By reviewer:")
-    for name, c in sorted(reviewers.items(), key=lambda item: (-item[1]["overdue"], -item[1]["due-soon"], item[0])):
+    for name, c in sorted(
+        reviewers.items(),
+        key=lambda item: (-item[1]["source-changed"], -item[1]["overdue"], -item[1]["due-soon"], item[0]),
+    ):
         lines.append(f"  {name}: " + ", ".join(f"{c[s]} {s}" for s in STATUSES))
     return "\n".join(lines) + "\n"
 
@@ -103,12 +113,12 @@ def render_markdown(
     counts = Counter(e.status for e in entries)
     waiting = [e for e in entries if e.status != "current"]
     lines = [
-        f"Review status on {today.isoformat()}: **{counts['overdue']} overdue**, **{counts['due-soon']} due soon**, "
-        f"{counts['current']} current.",
+        f"Review status on {today.isoformat()}: **{counts['source-changed']} source-changed**, "
+        f"**{counts['overdue']} overdue**, **{counts['due-soon']} due soon**, {counts['current']} current.",
         "",
     ]
     if not waiting:
-        return "\n".join(lines + ["Nothing is overdue or due soon."]) + "\n"
+        return "\n".join(lines + ["Nothing is overdue or due soon. No cited source changed."]) + "\n"
     lines += ["| Payer | Code | Status | Due | Last reviewed | Reviewer |", "|---|---|---|---|---|---|"]
     rows = [_markdown_row(e) for e in waiting]
     whole = "\n".join(lines + rows) + "\n"
@@ -118,8 +128,9 @@ def render_markdown(
 
 
 def _markdown_row(e: StaleEntry) -> str:
+    why = "".join(f"<br>{inline(reason)}" for reason in e.source_changes)
     return (
-        f"| {inline(e.payer_name)} ({inline(e.payer_id)}) | {inline(e.code)} | {e.status} ({_when(e)}) | "
+        f"| {inline(e.payer_name)} ({inline(e.payer_id)}) | {inline(e.code)} | {e.status} ({_when(e)}){why} | "
         f"{inline(e.next_review_due)} | {inline(e.last_reviewed)} | {inline(e.reviewed_by)} |"
     )
 
@@ -141,5 +152,6 @@ def _footer(shown: int, waiting: list[StaleEntry], where: str) -> str:
     left = Counter(e.status for e in waiting[shown:])
     return (
         f"\n\n_Showing the {shown} most urgent of {len(waiting)} rules due; {len(waiting) - shown} more "
-        f"({left['overdue']} overdue, {left['due-soon']} due soon) are not listed: {where}_\n"
+        f"({left['source-changed']} source-changed, {left['overdue']} overdue, {left['due-soon']} due soon) "
+        f"are not listed: {where}_\n"
     )

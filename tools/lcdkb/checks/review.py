@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from lcdkb.checks import check
@@ -114,3 +115,89 @@ def source_effective_date(ctx, report):
                     "add the effective date shown on the document; until someone reads it there, "
                     "this warning stays as a reminder",
                 )
+
+
+_HTTPS = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9\-._~!$&()*+,;=:@%/?#]*)?\Z")
+LISTING_FIELDS = ("listed_version", "listed_on", "listed_status")
+
+
+def _sources(ctx):
+    for data_file in ctx.files:
+        for index, source in enumerate(data_file.data.get("sources", [])):
+            yield data_file, ("sources", index), source
+
+
+@check(
+    "LCD046",
+    "provenance-dates",
+    "A source's content_read_on and compared_on are not after today; content_read_on is not after checked "
+    "(reading the content is a check); the listing's listed_on is not after compared_on.",
+)
+def provenance_dates(ctx, report):
+    for data_file, path, source in _sources(ctx):
+        for name in ("content_read_on", "compared_on"):
+            if name in source and date.fromisoformat(source[name]) > ctx.today:
+                report(
+                    data_file,
+                    path + (name,),
+                    f"source '{source['id']}' {name} {source[name]} is in the future",
+                    f"use the day it actually happened (today is {ctx.today.isoformat()})",
+                )
+        if "content_read_on" in source and source["content_read_on"] > source["checked"]:
+            report(
+                data_file,
+                path + ("content_read_on",),
+                f"source '{source['id']}' content_read_on {source['content_read_on']} is after checked "
+                f"{source['checked']}",
+                "reading the content is a check: set checked to the same day or later",
+            )
+        if "listed_on" in source and "compared_on" in source and source["listed_on"] > source["compared_on"]:
+            report(
+                data_file,
+                path + ("listed_on",),
+                f"source '{source['id']}' listed_on {source['listed_on']} is after compared_on {source['compared_on']}",
+                "listed_on is the listing's own 'updated on' date as seen when compared; it cannot be later",
+            )
+
+
+@check(
+    "LCD047",
+    "provenance-fields",
+    "A source's listing fields (listed_version, listed_on, listed_status) come with compared_on, the day they "
+    "were seen; a document listed as not-found has no listed version; read_from is a plain https:// address "
+    "other than url.",
+)
+def provenance_fields(ctx, report):
+    for data_file, path, source in _sources(ctx):
+        listed = [name for name in LISTING_FIELDS if name in source]
+        if listed and "compared_on" not in source:
+            report(
+                data_file,
+                path + (listed[0],),
+                f"source '{source['id']}' has {', '.join(listed)} but no compared_on",
+                "add compared_on: the day the listing was compared (lcdkb sources check writes both)",
+            )
+        if source.get("listed_status") == "not-found" and "listed_version" in source:
+            report(
+                data_file,
+                path + ("listed_version",),
+                f"source '{source['id']}' is listed as not-found but has listed_version {source['listed_version']}",
+                "a document the listing does not hold has no listed version; remove one of the two",
+            )
+        read_from = source.get("read_from")
+        if read_from is None:
+            continue
+        if read_from == source.get("url"):
+            report(
+                data_file,
+                path + ("read_from",),
+                f"source '{source['id']}' read_from is the same address as url",
+                "leave read_from out when the text was read at url; it is for a copy read elsewhere",
+            )
+        elif not _HTTPS.match(read_from):
+            report(
+                data_file,
+                path + ("read_from",),
+                f"source '{source['id']}' read_from '{read_from[:80]}' holds characters an address cannot hold",
+                "copy the address from the browser's address bar; spaces and quotes are written %20 and %22",
+            )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lcdkb.exports import SCHEMA_VERSION
-from lcdkb.exports.records import DERIVED_FIELDS
+from lcdkb.exports.records import digest_content
 
 
 def changes_document(current: dict, baseline: dict | None, kind: str | None = None, ref: str | None = None) -> dict:
@@ -45,10 +45,7 @@ def _entry(rule: dict, fields: list[str], gone: bool = False) -> dict:
 
 
 def _changed_fields(old: dict, new: dict) -> list[str]:
-    ignore = {"digest", *DERIVED_FIELDS}  # derived answers change with the date; their facts are compared
-    fields = [
-        k for k in sorted(old.keys() | new.keys()) if k not in ignore and k != "review" and old.get(k) != new.get(k)
-    ]
-    old_review = {k: v for k, v in old.get("review", {}).items() if k != "status"}
-    new_review = {k: v for k, v in new.get("review", {}).items() if k != "status"}
-    return sorted(fields + (["review"] if old_review != new_review else []))
+    """The top-level fields whose digested part differs: derived answers, review.status and the sources' listing
+    fields are left out, as in the digest (their facts and the sources' content are compared)."""
+    a, b = digest_content(old), digest_content(new)
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from lcdkb import answers
-from lcdkb.freshness import next_review_due, review_status
+from lcdkb.freshness import next_review_due, rule_status
 from lcdkb.model import CONFIDENCE_ORDER, KnowledgeBase, Payer, Rule, Source
 
 FACT_FIELDS = (
@@ -31,6 +31,12 @@ FACT_FIELDS = (
 # Derived from prior_auth and the export's status date: not in the digest, so a rule whose facts are unchanged
 # keeps its digest when the date passes a requirement's start or end (changes.json and lcdkb diff skip it too).
 DERIVED_FIELDS = ("prior_auth_answers",)
+# What CMS's listing showed when a source was last compared with it (lcdkb sources check): an observation about the
+# listing, not the rule's content, so it is left out of the digest (a new comparison alone does not change a rule);
+# when it shows a change the rule's review.status says source-changed.
+LISTING_FIELDS = ("listed_version", "listed_on", "listed_status", "compared_on")
+# Added in 1.1.0; left out of the digest while null, so data without them keeps the digests it had.
+PROVENANCE_FIELDS = ("read_from", "content_read_on")
 
 
 def canonical_json(value) -> str:
@@ -53,7 +59,19 @@ def source_record(source: Source) -> dict:
         "checked": source.checked,
         "confidence": source.confidence,
         "note": source.note,
+        "read_from": source.read_from,
+        "content_read_on": source.content_read_on,
+        "listed_version": source.listed_version,
+        "listed_on": source.listed_on,
+        "listed_status": source.listed_status,
+        "compared_on": source.compared_on,
     }
+
+
+def source_content(record: dict) -> dict:
+    """A source record as the digest sees it: without the listing fields, and without provenance fields that are
+    null (or absent, in an export older than 1.1.0)."""
+    return {k: v for k, v in record.items() if k not in LISTING_FIELDS and not (k in PROVENANCE_FIELDS and v is None)}
 
 
 def payer_record(payer: Payer, kb: KnowledgeBase) -> dict:
@@ -151,7 +169,7 @@ def rule_record(rule: Rule, today: date) -> dict:
         "reviewed_by": rule.reviewed_by,
         "review_interval_days": rule.review_interval_days,
         "next_review_due": next_review_due(rule.last_reviewed, rule.review_interval_days),
-        "status": review_status(rule.last_reviewed, rule.review_interval_days, today),
+        "status": rule_status(rule, today),
     }
     record["digest"] = rule_digest(record)
     return record
@@ -172,8 +190,14 @@ def prior_auth_answers(rule: Rule, today: date) -> dict:
 
 
 def rule_digest(record: dict) -> str:
-    """Digest of everything in a rule record except what depends on the clock: the review status and the derived
-    prior-authorization answers (and the digest itself)."""
+    """Digest of everything in a rule record except what depends on the clock or on CMS's listing: the review
+    status, the derived prior-authorization answers, the sources' listing fields (and the digest itself)."""
+    return digest(digest_content(record))
+
+
+def digest_content(record: dict) -> dict:
+    """The part of a rule record its digest covers (see ``rule_digest``); changes.json compares the same part."""
     content = {k: v for k, v in record.items() if k != "digest" and k not in DERIVED_FIELDS}
-    content["review"] = {k: v for k, v in record["review"].items() if k != "status"}
-    return digest(content)
+    content["review"] = {k: v for k, v in record.get("review", {}).items() if k != "status"}
+    content["sources"] = [source_content(s) for s in record.get("sources", [])]
+    return content

@@ -52,9 +52,11 @@ def stamp_for(kb: KnowledgeBase, environ=os.environ) -> Stamp:
 
 
 def newest_data_date(kb: KnowledgeBase) -> str:
+    """The newest day anyone looked at the data: a review, a check, a reading or a comparison with CMS's listing
+    (never the listing's own dates)."""
+    sources = [s for p in kb.payers.values() for s in p.sources] + list(kb.catalogue_sources.values())
     dates = [r.last_reviewed for r in kb.rules]
-    dates += [s.checked for p in kb.payers.values() for s in p.sources]
-    dates += [s.checked for s in kb.catalogue_sources.values()]
+    dates += [d for s in sources for d in (s.checked, s.content_read_on, s.compared_on) if d]
     return max(dates, default="1970-01-01")
 
 

@@ -1,10 +1,10 @@
-"""The review dashboard: which rules are current, due soon or overdue, by payer and by reviewer."""
+"""The review dashboard: which rules are current, due soon, overdue or source-changed, by payer and reviewer."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from lcdkb.freshness import STATUSES, next_review_due
+from lcdkb.freshness import STATUSES, next_review_due, source_changes
 from lcdkb.site.markup import attribute, badge, front_matter, link, table, text
 
 
@@ -30,7 +30,9 @@ def review_page(view) -> str:
         front_matter("Review status"),
         "# Review status\n",
         f"Each rule is re-checked against its sources every 60 to 90 days. Statuses as of "
-        f"{view.today.isoformat()}: due soon means within 14 days of the due date. Subscribe to the due "
+        f"{view.today.isoformat()}: due soon means within 14 days of the due date. A rule is source-changed, "
+        "whatever its dates, when CMS's listing (as last compared) shows a document it cites retired or at "
+        "another version than the one read. Subscribe to the due "
         f"dates in your calendar: {link('reviews.ics', 'reviews.ics')}.\n",
     ]
     if kb.rules:
@@ -50,10 +52,14 @@ def review_page(view) -> str:
     lines.append("## By reviewer\n")
     rows = [[text(r)] + [str(c[s]) for s in STATUSES] for r, c in sorted(by_reviewer.items())]
     lines.append(table(["Reviewer"] + list(STATUSES), rows) + "\n")
-    lines.append("## Overdue and due soon\n")
+    lines.append("## Source changed, overdue and due soon\n")
     waiting = sorted(
         (r for r in kb.rules if status[r.id] != "current"),
-        key=lambda r: (next_review_due(r.last_reviewed, r.review_interval_days), r.id),
+        key=lambda r: (
+            status[r.id] != "source-changed",
+            next_review_due(r.last_reviewed, r.review_interval_days),
+            r.id,
+        ),
     )
     if waiting:
         rows = [
@@ -63,11 +69,12 @@ def review_page(view) -> str:
                 text(r.last_reviewed),
                 next_review_due(r.last_reviewed, r.review_interval_days),
                 badge(status[r.id]),
+                "<br>".join(text(reason) for reason in source_changes(r.sources)),
                 text(r.reviewed_by),
             ]
             for r in waiting
         ]
-        lines.append(table(["Payer", "Code", "Last checked", "Due", "Status", "Reviewer"], rows))
+        lines.append(table(["Payer", "Code", "Last checked", "Due", "Status", "Changed source", "Reviewer"], rows))
     else:
-        lines.append("Nothing is overdue or due soon.")
+        lines.append("Nothing is overdue or due soon. No cited source changed.")
     return "\n".join(lines) + "\n"

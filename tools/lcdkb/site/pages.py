@@ -16,6 +16,7 @@ from lcdkb.site.rule_view import (
     View,
     group_name,
     policy_ids,
+    provenance_line,
     rule_block,
     short_name,
     summary_cells,
@@ -169,12 +170,11 @@ def payer_page(view: View, payer: Payer) -> str:
     for source in payer.sources:
         lines.append(heading(3, f"{text(source.id)}: {text(source.title or source.type)}"))
         details = [source.type, f"checked {source.checked}"]
-        if source.version:
-            details.insert(1, f"version {source.version}")
         if source.effective_date:
             details.insert(1, f"effective {source.effective_date}")
         place = external_link("open", source.url) if source.url else text(source.locator or "")
         lines.append(f"{text(' · '.join(details))} {badge(source.confidence)} · {place}\n")
+        lines.append(f"{provenance_line(source)}\n")
         if source.note:
             lines.append(f"{text(source.note)}\n")
     lines.append("## Rules by code\n")
@@ -269,6 +269,7 @@ def home_page(view: View) -> str:
     rules = kb.rules
     verified = sum(r.confidence in ("verified-primary", "verified-secondary") for r in rules)
     overdue = sum(view.status(r) == "overdue" for r in rules)
+    changed = sum(view.status(r) == "source-changed" for r in rules)
     lines = [
         front_matter("lcdkb: payer rules for interventional pain billing"),
         "# Payer rules for interventional pain billing\n",
@@ -281,10 +282,11 @@ def home_page(view: View) -> str:
         f"- {link('Payers', 'payers/index.md')}: one cheat sheet per payer or Medicare contractor (printable)",
         f"- {link('States', 'states/index.md')}: which Medicare contractor and payers apply where",
         f"- {link('Diagnoses', 'diagnoses/index.md')}: which ICD-10-CM codes the rules list",
-        f"- {link('Review status', 'review.md')}: what is current, due soon or overdue",
+        f"- {link('Review status', 'review.md')}: what is current, due soon, overdue or has a changed source",
         f"- {link('Downloads', 'downloads.md')}: JSON and CSV for spreadsheets and programs\n",
         f"**{len(kb.payers)}** payers · **{len(rules)}** rules · **{verified}** rules fully verified · "
-        f"**{overdue}** overdue for review (as of {view.today.isoformat()}).\n",
+        f"**{overdue}** overdue for review · **{changed}** with a source changed since it was read "
+        f"(as of {view.today.isoformat()}).\n",
         '!!! warning "Check before you bill"\n    This is a reference, not billing or legal advice. Facts marked '
         "unverified or conflicting have not been confirmed in the payer's own document. Always confirm against "
         "the current document that each rule links to.\n",

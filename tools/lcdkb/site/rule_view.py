@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from lcdkb.freshness import next_review_due, review_status
+from lcdkb.freshness import next_review_due, provenance, rule_status, source_changes
 from lcdkb.model import KnowledgeBase, Payer, Rule
 from lcdkb.site import facts
 from lcdkb.site.markup import admonition, badge, external_link, link, table, text
@@ -33,7 +33,7 @@ class View:
     edit_base: str | None = None
 
     def status(self, rule: Rule) -> str:
-        return review_status(rule.last_reviewed, rule.review_interval_days, self.today)
+        return rule_status(rule, self.today)
 
     @cached_property
     def medicare_by_state(self) -> dict[str, list[Payer]]:
@@ -114,7 +114,18 @@ def warnings(view: View, rule: Rule) -> str:
     out = []
     status = view.status(rule)
     due = next_review_due(rule.last_reviewed, rule.review_interval_days)
-    if status == "overdue":
+    if status == "source-changed":
+        reasons = "\n".join(f"- {text(reason)}" for reason in source_changes(rule.sources))
+        out.append(
+            admonition(
+                "danger",
+                "Source changed since it was read",
+                "CMS's listing shows a document this rule cites retired or at another version than the one "
+                f"read:\n\n{reasons}\n\nRead the current document and check the rule before relying on it "
+                f"(next review was due {due}).",
+            )
+        )
+    elif status == "overdue":
         out.append(
             admonition(
                 "danger",
@@ -190,16 +201,24 @@ def _source_line(source) -> str:
     details = [source.type]
     if source.title:
         details.insert(0, source.title)
-    if source.version:
-        details.append(f"version {source.version}")
     if source.effective_date:
         details.append(f"effective {source.effective_date}")
     details.append(f"checked {source.checked}")
     line = f"{label}: {text(' · '.join(details))} {badge(source.confidence)}"
     if source.locator and not source.url:
         line += f" (copy: {text(source.locator)})"
+    line += "<br>" + provenance_line(source)
     if source.note:
         line += f"<br><small>{text(source.note)}</small>"
+    return line
+
+
+def provenance_line(source) -> str:
+    """What was read of the source and what CMS's listing showed (freshness.provenance), with a link to the copy
+    that was read."""
+    line = text(provenance(source))
+    if source.read_from:
+        line += " (" + external_link("the copy read", source.read_from) + ")"
     return line
 
 

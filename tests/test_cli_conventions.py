@@ -7,15 +7,17 @@ import subprocess
 
 import pytest
 
-from conftest import VALID
+from conftest import FIXTURES, VALID
 from lcdkb.bundle import data_digest
 from lcdkb.cli import main
 
+CMS_LISTING = FIXTURES / "cms" / "documents_slice.csv"
 JSON_COMMANDS = {
     "validate": ["validate", "--today", "2026-02-01"],
     "lookup": ["lookup", "64483", "--payer", "fixture-mac"],
     "check": ["check", "--payer", "fixture-mac", "--code", "64483", "--dx", "M54.16", "--date", "2026-02-01"],
     "stale": ["stale", "--today", "2026-02-01"],
+    "sources-check": ["sources", "check", "--listing", str(CMS_LISTING), "--today", "2026-02-01"],
 }
 
 

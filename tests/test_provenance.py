@@ -246,10 +246,10 @@ def test_provenance_wording():
         "content not read by a person: compared with the CMS listing only"
     )
     assert provenance(replace(listed, listed_version="93", listed_on="2026-10-01")).startswith(
-        "L36920 v92 read; CMS lists v93, updated 2026-10-01 (compared 2026-11-28); "
+        "L36920 v92 read; CMS's listing of 2026-10-01 shows v93 (compared 2026-11-28); "
     )
     assert provenance(replace(listed, listed_status="retired", listed_version=None)).startswith(
-        "L36920 v92 retired in the CMS listing, updated 2025-08-06 (compared 2026-11-28); "
+        "L36920 v92 retired in the CMS listing of 2025-08-06 (compared 2026-11-28); "
     )
     assert provenance(lcd) == (
         "L36920 v92 (not compared with the CMS listing); content not read by a person (entry checked 2026-11-28)"
@@ -270,7 +270,7 @@ def test_lookup_and_the_site_print_the_provenance_line(capsys, data_dir):
     newer_listed(data_dir)
     code = main(["lookup", "64484", "--payer", "fixture-mac", "--data", str(data_dir), "--date", "2026-02-01"])
     out = capsys.readouterr().out
-    line = "L00001 v3 read; CMS lists v4, updated 2026-01-20 (compared 2026-01-25); content last read 2026-01-10"
+    line = "L00001 v3 read; CMS's listing of 2026-01-20 shows v4 (compared 2026-01-25); content last read 2026-01-10"
     assert code == 0 and line in out
     assert "(source-changed)" in out and "Source changed: L00001: v3 was read; CMS lists v4" in out
     assert "A00001 (not compared with the CMS listing); content not read by a person (entry checked 2026-01-10)" in out
@@ -363,7 +363,7 @@ READ = [
 def test_no_source_claims_a_reading_that_did_not_happen(key):
     source = real_sources()[key]
     assert "content_read_on" not in source and "read_from" not in source
-    assert "listed_version" not in source and "compared_on" not in source  # left to lcdkb sources check
+    assert "listed_version" not in source or "compared_on" in source  # a listing comparison, never a reading
 
 
 @pytest.mark.parametrize("key", sorted(COPIES), ids=["/".join(k) for k in sorted(COPIES)])
@@ -403,7 +403,8 @@ def test_the_migration_is_consistent_across_files():
         note = source.get("note", "")
         if "content_read_on" in source:
             assert "body was not read" not in note and "Only the MCD header" not in note, source["id"]
-    assert not any(name in s for s in sources.values() for name in ("listed_version", "compared_on"))
+    # Listing fields come only from lcdkb sources check, which always records the comparison date with them.
+    assert all("compared_on" in s for s in sources.values() if "listed_status" in s)
 
 
 def test_no_fact_is_more_certain_than_an_unread_or_copied_source_allows():

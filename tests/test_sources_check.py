@@ -85,8 +85,11 @@ def entry(result: dict, payer: str, source: str) -> dict:
 
 @pytest.fixture
 def real_data(tmp_path) -> Path:
+    """The repository's data as it was before any comparison was recorded in it."""
     target = tmp_path / "lcd_data"
     shutil.copytree(REPO / "lcd_data", target)
+    for payer in (target / "payers").glob("*.yaml"):
+        payer.write_text(written_lines_removed(payer.read_text(encoding="utf-8")), encoding="utf-8")
     return target
 
 
@@ -569,7 +572,7 @@ def test_write_records_the_listing_and_changes_nothing_else(real_data, capsys):
         assert written_lines_removed(after[name].decode()) == before[name].decode(), name
     je = (real_data / "payers" / "medicare-je.yaml").read_text()
     assert (
-        '    version: "34"\n    effective_date: "2024-04-01"\n    listed_version: "37"\n    listed_on: "2024-04-02"\n'
+        '    version: "34"\n    effective_date: "2024-04-01"\n    listed_version: "37"\n    listed_on: "2025-08-06"\n'
         '    listed_status: active\n    compared_on: "2026-12-04"\n    checked: "2026-11-28"\n'
     ) in je
     j5 = (real_data / "payers" / "medicare-j5.yaml").read_text()
@@ -583,7 +586,7 @@ def test_write_records_the_listing_and_changes_nothing_else(real_data, capsys):
     l34211 = next(s for s in kb.payers["medicare-je"].sources if s.id == "L34211")
     assert (l34211.listed_version, l34211.listed_on, l34211.listed_status, l34211.compared_on) == (
         "37",
-        "2024-04-02",
+        "2025-08-06",
         "active",
         "2026-12-04",
     )
@@ -650,7 +653,7 @@ def test_write_keeps_bom_crlf_comments_quoting_and_mode(data_dir, tmp_path, caps
     decoded = new[3:].decode()
     # The existing value is replaced in its own quoting, its comment kept; the new keys follow it.
     assert (
-        "    listed_version: '3'  # old\r\n    compared_on: '2026-06-01'\r\n    listed_on: \"2024-12-20\"\r\n"
+        "    listed_version: '3'  # old\r\n    compared_on: '2026-06-01'\r\n    listed_on: \"2025-01-20\"\r\n"
         "    listed_status: active\r\n    confidence: verified-primary\r\n"
     ) in decoded
     assert '    effective_date: "2025-02-01"\r\n    listed_version: "4"\r\n' in decoded  # A00001
@@ -712,7 +715,7 @@ def test_write_refuses_a_comparison_date_before_the_listing(data_dir, tmp_path, 
     )
     before = (data_dir / "payers" / "fixture-mac.yaml").read_bytes()
     code, _, err = run(capsys, "--data", str(data_dir), "--listing", str(listing), "--today", "2025-01-01", "--write")
-    assert code == 2 and "updated A00001 on 2025-01-20, after the comparison date 2025-01-01" in err
+    assert code == 2 and "CMS's listing of 2025-01-20 (for A00001) is dated after the comparison date 2025-01-01" in err
     assert (data_dir / "payers" / "fixture-mac.yaml").read_bytes() == before
 
 

@@ -72,19 +72,19 @@ def provenance(source: Source) -> str:
     - "L36920 v92 as listed by CMS on 2025-08-06 (compared 2026-11-28); content last read 2026-11-28"
     - "L36920 v92 as listed by CMS on 2025-08-06 (compared 2026-11-28); content not read by a person: compared
       with the CMS listing only"
-    - "L36920 v92 read; CMS lists v93, updated 2026-10-01 (compared 2026-11-28); content last read 2026-11-28"
+    - "L36920 v92 read; CMS's listing of 2026-10-01 shows v93 (compared 2026-11-28); content last read 2026-11-28"
     - "2022T0107AA; content last read 2026-11-28 in a copy at https://..."
     """
     name = source.id + (f" v{source.version}" if source.version else "")
     compared = f"(compared {source.compared_on})" if source.compared_on else "(compared on an unknown date)"
-    updated = f", updated {source.listed_on}" if source.listed_on else ""
+    of = f" of {source.listed_on}" if source.listed_on else ""
     if source.listed_status == "retired":
-        listing = f"{name} retired in the CMS listing{updated} {compared}"
+        listing = f"{name} retired in the CMS listing{of} {compared}"
     elif source.listed_status == "not-found":
-        listing = f"{name} not found in the CMS listing {compared}"
+        listing = f"{name} not found in the CMS listing{of} {compared}"
     elif source.listed_version is not None and source_change(source):
         read = f"{name} read" if source.version else f"{source.id} (no version recorded as read)"
-        listing = f"{read}; CMS lists v{source.listed_version}{updated} {compared}"
+        listing = f"{read}; CMS's listing{of} shows v{source.listed_version} {compared}"
     elif source.listed_version is not None or source.compared_on:
         on = f" on {source.listed_on}" if source.listed_on else ""
         listing = f"{name} as listed by CMS{on} {compared}"

@@ -19,7 +19,7 @@ fact.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from lcdkb.model import KnowledgeBase, Payer, Source
@@ -49,6 +49,7 @@ class Comparison:
     listed_status: str  # active, retired or not-found (what --write records)
     rules: tuple[str, ...]
     future: bool = False  # CMS's newest version takes effect after the comparison date
+    listing_date: str | None = None  # the day the listing was current: today online, a saved file's newest update
 
     @property
     def listed_values(self) -> dict[str, str]:
@@ -57,7 +58,7 @@ class Comparison:
             return {"listed_status": self.listed_status}
         return {
             "listed_version": str(self.listed.version),
-            "listed_on": self.listed.updated_on.isoformat(),
+            "listed_on": self.listing_date or self.listed.updated_on.isoformat(),
             "listed_status": self.listed_status,
         }
 
@@ -112,7 +113,8 @@ def compare(kb: KnowledgeBase, listing: Listing, today: date, payer_ids: set[str
                 result.skipped.append(Skipped(payer.id, source.id, source.type, reason))
                 continue
             wanted.add(_LISTED_KIND[letter])
-            result.comparisons.append(_compare_one(kb, payer, source, listing, today))
+            compared = _compare_one(kb, payer, source, listing, today)
+            result.comparisons.append(replace(compared, listing_date=_listing_date(listing, today)))
     missing = sorted(wanted - listing.kinds)
     if missing:
         names = " or ".join(KIND_NAMES[kind] for kind in missing)
@@ -123,6 +125,14 @@ def compare(kb: KnowledgeBase, listing: Listing, today: date, payer_ids: set[str
         )
     result.comparisons.sort(key=lambda c: (STATUSES.index(c.status), c.payer_id, c.source.id))
     return result
+
+
+def _listing_date(listing: Listing, today: date) -> str:
+    """What "listed by CMS on" means: the day the listing said so. A fetched report is current today; a saved
+    file is as current as its newest update, however late it is compared (a 2025 file compared in 2026 says
+    2025)."""
+    through = listing.updated_through()
+    return today.isoformat() if listing.origin == "api" or through is None else through.isoformat()
 
 
 def _compare_one(kb: KnowledgeBase, payer: Payer, source: Source, listing: Listing, today: date) -> Comparison:

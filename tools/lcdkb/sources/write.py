@@ -70,7 +70,7 @@ def record(comparisons: Iterable[Comparison], data_dir: Path, today: date) -> li
         values["compared_on"] = today.isoformat()
         if (values["listed_on"] or "") > today.isoformat():
             raise WriteError(
-                f"CMS's listing updated {c.source.id} on {values['listed_on']}, after the comparison date "
+                f"CMS's listing of {values['listed_on']} (for {c.source.id}) is dated after the comparison date "
                 f"{today.isoformat()}; give a --today on or after the listing's dates, or leave it out"
             )
         wanted.setdefault(c.payer_file, {})[c.source.id] = values

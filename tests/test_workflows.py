@@ -21,10 +21,11 @@ from conftest import REPO
 
 WORKFLOWS = REPO / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
-# The only write scopes any job holds: Pages deployment, and the rolling "Reviews due" issue.
+# The only write scopes any job holds: Pages deployment, and the rolling "Reviews due" and "Sources changed" issues.
 ALLOWED_WRITES = {
     ("deploy-site.yml", "deploy"): {"pages", "id-token"},
     ("reviews-due.yml", "staleness"): {"issues"},
+    ("reviews-due.yml", "source-watch"): {"issues"},
 }
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s")
 PINNED_LINE = re.compile(
@@ -139,3 +140,30 @@ def test_pull_request_runs_cancel_superseded_runs():
     concurrency = workflows()["pull-request.yml"]["concurrency"]
     assert "github.event.pull_request.number" in concurrency["group"]
     assert "pull_request" in str(concurrency["cancel-in-progress"])
+
+
+def test_source_watch_checks_online_and_keeps_one_rolling_issue():
+    workflow = workflows()["reviews-due.yml"]
+    assert set(workflow[True]) == {"schedule", "workflow_dispatch"}  # YAML 1.1 reads the key `on` as true
+    assert workflow["concurrency"] == {"group": "reviews-due", "cancel-in-progress": False}
+    assert set(workflow["jobs"]) == {"staleness", "source-watch"}
+    job = workflow["jobs"]["source-watch"]
+    assert job["permissions"] == {"contents": "read", "issues": "write"}
+    assert job["env"]["TITLE"] == "Sources changed" and job["env"]["LABEL"] == "sources-changed"
+    assert job["env"]["MAX_CHARS"] == "60000"
+    assert job["env"]["LABEL"] != workflow["jobs"]["staleness"]["env"]["LABEL"], "two separate rolling issues"
+    steps = job["steps"]
+    scripts = "\n".join(step.get("run", "") for step in steps)
+    assert "-c constraints.txt -e ." in scripts and "-e .[" not in scripts and "-e '.[" not in scripts
+    checks = [line.strip() for line in scripts.splitlines() if "lcdkb sources check" in line]
+    assert checks, "the job runs lcdkb sources check"
+    # Online: never a saved listing, never another API; and it reports without editing the data.
+    assert not any(flag in scripts for flag in ("--listing", "--api-url", "--write"))
+    assert '--format markdown --max-chars "$MAX_CHARS" --more-url "$more_url"' in scripts
+    assert "--format json" in scripts or '--format "$format"' in scripts
+    # Exit 0 closes, 1 opens or updates, anything else fails the run with an error annotation.
+    assert '0) echo "changed=no"' in scripts and '1) echo "changed=yes"' in scripts and "::error" in scripts
+    assert "gh issue close" in scripts and "--comment" in scripts
+    assert "gh issue edit" in scripts and "gh issue create" in scripts
+    uploads = [step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@")]
+    assert len(uploads) == 1 and uploads[0]["with"]["if-no-files-found"] == "error"

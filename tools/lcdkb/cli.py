@@ -208,6 +208,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _data_option(sources_check)
     sources_check.set_defaults(run=_run_sources_check)
+    pull_codes = sources_commands.add_parser(
+        "pull-codes",
+        parents=[common],
+        help="propose a rule's diagnoses from a billing article's code lists (dry run: a diff; --write applies it)",
+        description="Import a billing article's HCPCS/CPT code numbers and covered ICD-10-CM codes from the CMS "
+        "Coverage API and propose each citing rule's diagnoses fact (completeness: complete), recording the "
+        "article's version on its source entry. Prints a unified diff; --write applies it. No CPT descriptor "
+        "text is read into the data or printed. Exit 0 when proposed or written, 2 on bad input.",
+    )
+    pull_codes.add_argument("article", metavar="ARTICLE_ID", help="the billing article, for example A57701")
+    pull_codes.add_argument("--payer", required=True, metavar="ID", help="the payer file whose rules get the codes")
+    pull_codes.add_argument(
+        "--code",
+        action="append",
+        metavar="CODE",
+        help="only this rule's code (repeatable; default: every rule citing the article)",
+    )
+    pull_codes.add_argument("--write", action="store_true", help="apply the change (default: print the diff only)")
+    pull_codes.add_argument("--api-url", default=None, metavar="URL", help="the Coverage API (default: CMS's)")
+    pull_codes.add_argument(
+        "--response-dir",
+        type=Path,
+        metavar="DIR",
+        help="offline: saved answers (article.json, hcpc-code.json, "
+        "icd10-covered.json, icd10-covered-group.json) instead of the API",
+    )
+    pull_codes.add_argument(
+        "--timeout", type=float, default=60.0, metavar="SECONDS", help="seconds to wait for the API (default 60)"
+    )
+    pull_codes.add_argument("--today", type=_date, help="the retrieval date recorded (default: today)")
+    _data_option(pull_codes)
+    pull_codes.set_defaults(run=_run_sources_pull_codes)
 
     diff = commands.add_parser(
         "diff",
@@ -554,6 +586,54 @@ def _run_sources_check(args) -> int:
     else:
         sys.stdout.write(safe_lines(render_text(result, show_all=args.all)))
     return 1 if result.changed or invalid else 0
+
+
+def _run_sources_pull_codes(args) -> int:
+    from lcdkb.paths import display_path
+    from lcdkb.problems import has_errors
+    from lcdkb.sources.client import DEFAULT_API
+    from lcdkb.sources.pull_codes import PullError, diff, fetch_article, propose, save
+    from lcdkb.validate import validate
+
+    if not 0 < args.timeout <= 600:
+        raise UsageError("--timeout must be more than 0 and at most 600 seconds")
+    if args.response_dir and args.api_url:
+        raise UsageError("give either --response-dir DIR (offline) or --api-url URL, not both")
+    kb = _load_model(args)
+    if kb is None:
+        return 1
+    payer = kb.payers.get(args.payer)
+    if payer is None or payer.path is None:
+        raise UsageError(f"no payer {safe(args.payer)}; 'lcdkb lookup --list-payers' lists them")
+    data_dir = _data_dir(args)
+    today = args.today or date.today()
+    note = (lambda line: print(f"lcdkb: {safe(line)}", file=sys.stderr)) if _level(args) == 2 else None
+    try:
+        article = fetch_article(
+            args.article, today, args.api_url or DEFAULT_API, args.response_dir, args.timeout, note=note
+        )
+        proposal = propose(data_dir, payer.path, article, args.code, today)
+        if args.write:
+            save(proposal, data_dir)
+    except PullError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"{safe(exc.filename or data_dir)}: {exc.strerror or exc}; nothing was written") from None
+    for line in proposal.skipped:
+        print(f"lcdkb: not proposed: {safe(line)}", file=sys.stderr)
+    shown = safe(display_path(proposal.path))
+    if not args.write:
+        sys.stdout.write(safe_lines(diff(proposal, data_dir)))
+        return 0
+    problems = validate(data_dir, [proposal.path]).problems
+    for problem in problems:
+        if problem.severity == "error" or _level(args) == 2:
+            print(problem.as_text(), file=sys.stderr)
+    print(
+        f"wrote {article.display_id} version {article.version}'s codes to {len(proposal.rules)} rule(s) in {shown}",
+        file=sys.stderr,
+    )
+    return 1 if has_errors(problems) else 0
 
 
 def _record_sources(args, result, today: date) -> bool:

@@ -122,7 +122,7 @@ def warnings(view: View, rule: Rule) -> str:
                 "Source changed since it was read",
                 "CMS's listing shows a document this rule cites retired or at another version than the one "
                 f"read:\n\n{reasons}\n\nRead the current document and check the rule before relying on it "
-                f"(next review was due {due}).",
+                f"(the scheduled review is {due}, but do not wait for it).",
             )
         )
     elif status == "overdue":

@@ -337,16 +337,57 @@ NOT_READ = [
     ("humana-medicare-advantage", "humana-ma-dsnp-pal-2026"),  # "Humana's PDF was not opened"
     ("anthem", "MSK01-1122.2"),  # header and table of contents only
 ]
-# Read in a third-party copy: the copy is never passed off as the payer's own document.
+# Read in a third-party copy: the copy is never passed off as the payer's own document. It is always read_from;
+# url is the official address where one was found stated, else there is no url and a locator says how to find it.
 COPIES = {
     ("unitedhealthcare", "2022T0107AA"): "5y1.org",
     ("unitedhealthcare", "2024T0616I"): "alohafreshvending.com",
+    ("unitedhealthcare", "2023T0616H"): "5y1.org",
     ("unitedhealthcare", "PAIN-019.35"): "readkong.com",
+    ("unitedhealthcare", "PAIN-024.5"): "cupdf.com",
+    ("cigna", "CMM-200-v2019"): "pdfslide.net",
     ("cigna", "CMM-200-v2021"): "readkong.com",
     ("cigna", "CMM-201-v2020"): "pdfslide.net",
+    ("cigna", "cigna-evicore-msk-precert"): "givearchwikiscreens.pages.dev",
     ("humana", "humana-commercial-pal-2020"): "dokumen.tips",
+    ("medicare-jf", "CMS-5056-N"): "federalstatelaw.com",
     ("medicare-jh", "CMS-5056-N"): "federalstatelaw.com",
+    ("medicare-jl", "CMS-5056-N"): "federalstatelaw.com",
+    ("medicare-national", "CMS-1772-FC"): "regulations.justia.com",
 }
+# Copies whose official address was found stated (the Federal Register's own pages, named in public files).
+OFFICIAL = {
+    ("unitedhealthcare", "2022T0107AA"): "www.uhcprovider.com",
+    ("medicare-jf", "CMS-5056-N"): "www.federalregister.gov",
+    ("medicare-jh", "CMS-5056-N"): "www.federalregister.gov",
+    ("medicare-jl", "CMS-5056-N"): "www.federalregister.gov",
+    ("medicare-national", "CMS-1772-FC"): "www.federalregister.gov",
+}
+# Sites that host copies of other organisations' documents: never a source's url.
+COPY_HOSTS = {
+    "5y1.org",
+    "alohafreshvending.com",
+    "cupdf.com",
+    "documents.pub",
+    "dokumen.tips",
+    "fdocuments.net",
+    "federalstatelaw.com",
+    "fliphtml5.com",
+    "frnow.com",
+    "givearchwikiscreens.pages.dev",
+    "healthdocbox.com",
+    "pdfslide.net",
+    "readkong.com",
+    "regulations.justia.com",
+    "scribd.com",
+}
+
+
+def on_copy_host(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    return any(host == h or host.endswith("." + h) for h in COPY_HOSTS)
+
+
 # Content read by a person on the day checked says (research notes of 2026-11-28).
 READ = [
     ("medicare-jn", "A57787"),  # MCD copies of versions 21 and 26 and the current page
@@ -372,11 +413,19 @@ def test_a_copy_that_was_read_is_named_as_such(key):
     host = COPIES[key]
     assert source["confidence"] == "verified-secondary"
     assert source["content_read_on"] == source["checked"]
-    if "read_from" in source:  # the payer's own address is known: url is it, the copy is read_from
-        assert urlparse(source["read_from"]).hostname.endswith(host)
-        assert not urlparse(source["url"]).hostname.endswith(host)
-    else:  # not known: the copy's address stays in url, never replaced by a built one
-        assert urlparse(source["url"]).hostname.endswith(host)
+    assert urlparse(source["read_from"]).hostname.endswith(host) and on_copy_host(source["read_from"])
+    if key in OFFICIAL:  # the official address was found stated: url is it
+        assert urlparse(source["url"]).hostname == OFFICIAL[key]
+    else:  # not found: no url at all (never a built one), and a locator that says the address was not found
+        assert "url" not in source
+        assert "not found" in source["locator"]
+
+
+def test_no_source_url_is_a_copy_site():
+    on_copy = [k for k, s in real_sources().items() if "url" in s and on_copy_host(s["url"])]
+    assert on_copy == []
+    read_in_copies = {k for k, s in real_sources().items() if "read_from" in s}
+    assert read_in_copies == set(COPIES)  # every copy named above, and no other, is recorded as read_from
 
 
 def test_the_one_copy_with_a_known_payer_address_points_to_it():

@@ -74,7 +74,7 @@ def measure(size: int, work: Path, max_build: int, max_peer: int) -> list[tuple[
     if checker and size > max_peer:
         results.append(
             (
-                "check-jsonschema (payer files, schema only)",
+                "check-jsonschema (payer files, editor schema)",
                 float("nan"),
                 float("nan"),
                 f"skipped above {max_peer} rules (--max-peer)",
@@ -83,8 +83,8 @@ def measure(size: int, work: Path, max_build: int, max_peer: int) -> list[tuple[
     elif checker:
         files = sorted(str(p) for p in (data / "payers").glob("*.yaml"))
         peer = record(
-            "check-jsonschema (payer files, schema only)",
-            [checker, "--schemafile", str(REPO / "schema" / "payer.schema.json"), *files],
+            "check-jsonschema (payer files, editor schema)",
+            [checker, "--schemafile", str(REPO / "schema" / "editor" / "payer.schema.json"), *files],
         )
         results[-1] = (*results[-1][:3], f"lcdkb validate is {peer / validate:.1f}x as fast")
     record("lcdkb export", [lcdkb, "export", "--data", str(data), "--out", str(work / f"api-{size}")])

@@ -193,10 +193,33 @@ def _fetch_report(
     client: requests.Session, base: str, path: str, timeout: float, note: Callable[[str], None] | None
 ) -> Listing:
     url = base + path
+    body, cached = get_bytes(client, url, base, timeout)
+    if note:
+        note(f"GET {url}: {'unchanged since the cached copy (304)' if cached else 'downloaded'}, {len(body)} bytes")
     try:
-        with client.get(url, timeout=(CONNECT_TIMEOUT, timeout), stream=True, allow_redirects=False) as response:
-            body = _checked_body(response, url)
-            cached = bool(getattr(response, "from_cache", False))
+        return from_json_text(_text(body, url), url)
+    except ListingError as exc:
+        raise FetchError(f"the CMS Coverage API's answer is not a report lcdkb can use: {exc}") from None
+
+
+def get_bytes(
+    client: requests.Session,
+    url: str,
+    base: str,
+    timeout: float,
+    headers: dict[str, str] | None = None,
+    max_bytes: int | None = None,
+    what: str = "a CMS report",
+) -> tuple[bytes, bool]:
+    """One GET of a JSON answer of the Coverage API at ``base``: (body, whether it came from the cache). No
+    redirects, at most ``max_bytes`` (default MAX_BYTES) after decompression; every failure is one FetchError
+    line saying what to do."""
+    try:
+        with client.get(
+            url, headers=headers, timeout=(CONNECT_TIMEOUT, timeout), stream=True, allow_redirects=False
+        ) as response:
+            body = _checked_body(response, url, max_bytes or MAX_BYTES, what)
+            return body, bool(getattr(response, "from_cache", False))
     except FetchError:
         raise
     except requests.exceptions.SSLError as exc:
@@ -216,15 +239,9 @@ def _fetch_report(
         raise FetchError(f"fetching {url} failed: {_short(exc)}") from None
     except (ValueError, TypeError, KeyError, AssertionError, OSError) as exc:  # a malformed answer or header
         raise FetchError(f"the answer from {url} could not be read ({type(exc).__name__}: {_short(exc)})") from None
-    if note:
-        note(f"GET {url}: {'unchanged since the cached copy (304)' if cached else 'downloaded'}, {len(body)} bytes")
-    try:
-        return from_json_text(_text(body, url), url)
-    except ListingError as exc:
-        raise FetchError(f"the CMS Coverage API's answer is not a report lcdkb can use: {exc}") from None
 
 
-def _checked_body(response: requests.Response, url: str) -> bytes:
+def _checked_body(response: requests.Response, url: str, max_bytes: int, what: str) -> bytes:
     if response.status_code != 200:
         if 300 <= response.status_code < 400:
             raise FetchError(
@@ -238,18 +255,14 @@ def _checked_body(response: requests.Response, url: str) -> bytes:
     if kind != "application/json" and not kind.endswith("+json"):
         raise FetchError(f"{url} answered with {_clip(kind) or 'no content type'}, not JSON")
     length = response.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BYTES:
-        raise FetchError(f"{url} answered with {int(length)} bytes, over the {size_limit(MAX_BYTES)} limit")
-    return _read_capped(response, url)
-
-
-def _read_capped(response: requests.Response, url: str) -> bytes:
+    if length.isdigit() and int(length) > max_bytes:
+        raise FetchError(f"{url} answered with {int(length)} bytes, over the {size_limit(max_bytes)} limit")
     parts: list[bytes] = []
     size = 0
     for chunk in response.iter_content(CHUNK):
         size += len(chunk)
-        if size > MAX_BYTES:
-            raise FetchError(f"{url} answered with more than {size_limit(MAX_BYTES)}; it is not a CMS report")
+        if size > max_bytes:
+            raise FetchError(f"{url} answered with more than {size_limit(max_bytes)}; it is not {what}")
         parts.append(chunk)
     return b"".join(parts)
 

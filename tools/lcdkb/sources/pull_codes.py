@@ -186,48 +186,12 @@ def _license_token(client: requests.Session, base: str, timeout: float, note) ->
 def _get(client, base: str, path: str, query: dict[str, str], headers, timeout: float, note) -> object:
     url = base + path + ("?" + urlencode(query) if query else "")
     try:
-        with client.get(
-            url, headers=headers, timeout=(http.CONNECT_TIMEOUT, timeout), stream=True, allow_redirects=False
-        ) as response:
-            if response.headers.get("content-length", "").isdigit() and int(response.headers["content-length"]) > (
-                MAX_BYTES
-            ):
-                raise PullError(f"{url} answered with more than {MAX_BYTES // 2**20} MiB; it is not one article")
-            body = _capped(response, url)
-    except PullError:
-        raise
+        body, _ = http.get_bytes(client, url, base, timeout, headers, MAX_BYTES, "one article's answer")
     except http.FetchError as exc:
         raise PullError(str(exc).replace("give a saved listing with --listing FILE", "use --response-dir")) from None
-    except requests.exceptions.ConnectionError as exc:
-        raise PullError(
-            f"cannot reach the CMS Coverage API at {base} ({http._short(exc)}); check the network"
-        ) from None
-    except requests.exceptions.Timeout:
-        raise PullError(
-            f"the CMS Coverage API at {base} did not answer within {timeout:g} s; try again later"
-        ) from None
-    except requests.exceptions.RequestException as exc:
-        raise PullError(f"fetching {url} failed: {http._short(exc)}") from None
-    except (ValueError, TypeError, KeyError, AssertionError, OSError) as exc:
-        raise PullError(f"the answer from {url} could not be read ({type(exc).__name__})") from None
     if note:
         note(f"GET {url}: {len(body)} bytes")
     return _json(body, url)
-
-
-def _capped(response: requests.Response, url: str) -> bytes:
-    if response.status_code != 200:
-        return http._checked_body(response, url)  # raises FetchError with the API's own (clipped) message
-    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json" and not kind.endswith("+json"):
-        raise PullError(f"{url} answered with {http._clip(kind) or 'no content type'}, not JSON")
-    parts, size = [], 0
-    for chunk in response.iter_content(http.CHUNK):
-        size += len(chunk)
-        if size > MAX_BYTES:
-            raise PullError(f"{url} answered with more than {MAX_BYTES // 2**20} MiB; it is not one article")
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 # --- checking the answers ---

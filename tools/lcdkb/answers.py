@@ -66,10 +66,11 @@ class Answer:
         return data
 
 
-def _in_effect(entry: dict, day: date) -> bool:
-    return entry.get("from", "0000-00-00") <= day.isoformat() <= entry.get("until", "9999-99-99") and in_effect(
-        entry, day
-    )
+def entry_applies(entry: dict, day: date, setting: str | None = None, state: str | None = None) -> bool:
+    """Whether a prior authorization entry is in effect on ``day`` (its from/until and any effective dates), in
+    ``setting`` and in ``state`` (None: any). The one predicate lookup, check, the site and the API use."""
+    in_period = entry.get("from", "0000-00-00") <= day.isoformat() <= entry.get("until", "9999-99-99")
+    return in_period and in_effect(entry, day) and _for_setting(entry, setting) and _for_state(entry, state)
 
 
 def in_effect(fact, day: date) -> bool:
@@ -144,13 +145,7 @@ def _from_entry(rule: Rule, entry: dict, state: str | None) -> Answer:
 
 def prior_auth(rule: Rule, setting: str | None, day: date, state: str | None = None) -> Answer:
     """The rule's answer for one setting (None: any), date of service and state (None: anywhere)."""
-    entries = [
-        e
-        for e in rule.facts.get("prior_auth", [])
-        if _for_setting(e, setting)
-        and _in_effect(e, day)
-        and (not state or not e.get("states") or state in e["states"])
-    ]
+    entries = [e for e in rule.facts.get("prior_auth", []) if entry_applies(e, day, setting, state)]
     if not entries:
         return Answer(
             UNKNOWN,

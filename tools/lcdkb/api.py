@@ -67,10 +67,10 @@ def prior_auth_in_effect(
     rule: Rule, on: date | None = None, setting: str | None = None, state: str | None = None
 ) -> list[dict]:
     """The rule's prior authorization entries that apply on a day, in a setting and state (None: any)."""
-    from lcdkb.lookup import prior_auth_applies
+    from lcdkb.answers import entry_applies
 
     day = on or date.today()
-    return [entry for entry in rule.facts.get("prior_auth", []) if prior_auth_applies(entry, day, setting, state)]
+    return [entry for entry in rule.facts.get("prior_auth", []) if entry_applies(entry, day, setting, state)]
 
 
 def payers_requiring_prior_auth(

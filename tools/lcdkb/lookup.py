@@ -106,21 +106,11 @@ def state_notes(kb: KnowledgeBase, state: str) -> list[str]:
     return notes
 
 
-def prior_auth_applies(entry: dict, on: date, setting: str | None, state: str | None) -> bool:
-    """Whether a prior authorization entry is in effect on ``on``, in ``setting`` and ``state`` (None: any)."""
-    settings = entry.get("settings", ["any"])
-    if setting and "any" not in settings and setting not in settings:
-        return False
-    if state and entry.get("states") and state not in entry["states"]:
-        return False
-    return entry.get("from", "0000") <= on.isoformat() <= entry.get("until", "9999")
-
-
 def card(kb: KnowledgeBase, rule: Rule, today: date, setting: str | None = None, state: str | None = None) -> dict:
     """Everything the desk needs for one payer and code on a date of service, as plain data: facts dated outside
     that day are left out (they read as not recorded)."""
     facts = answers.rule_on(rule, today).facts
-    prior = [e for e in facts.get("prior_auth", []) if prior_auth_applies(e, today, setting, state)]
+    prior = [e for e in facts.get("prior_auth", []) if answers.entry_applies(e, today, setting, state)]
     return {
         "rule_id": rule.id,
         "payer_id": rule.payer_id,

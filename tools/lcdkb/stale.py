@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from lcdkb.freshness import NEEDS_REVIEW, STATUSES, next_review_due, rule_status, source_changes
-from lcdkb.markdown_escape import inline
+from lcdkb.markdown_escape import capped_table, inline
 from lcdkb.model import KnowledgeBase
 
 
@@ -120,11 +120,9 @@ def render_markdown(
     if not waiting:
         return "\n".join(lines + ["Nothing is overdue or due soon. No cited source changed."]) + "\n"
     lines += ["| Payer | Code | Status | Due | Last reviewed | Reviewer |", "|---|---|---|---|---|---|"]
+    where = f"[full list]({more_url})" if more_url else "run `lcdkb stale` for the full list"
     rows = [_markdown_row(e) for e in waiting]
-    whole = "\n".join(lines + rows) + "\n"
-    if max_chars is None or len(whole) <= max_chars:
-        return whole
-    return _capped(lines, rows, waiting, max_chars, more_url)
+    return capped_table(lines, rows, max_chars, lambda shown: _footer(shown, waiting, where))
 
 
 def _markdown_row(e: StaleEntry) -> str:
@@ -133,19 +131,6 @@ def _markdown_row(e: StaleEntry) -> str:
         f"| {inline(e.payer_name)} ({inline(e.payer_id)}) | {inline(e.code)} | {e.status} ({_when(e)}){why} | "
         f"{inline(e.next_review_due)} | {inline(e.last_reviewed)} | {inline(e.reviewed_by)} |"
     )
-
-
-def _capped(head: list[str], rows: list[str], waiting: list[StaleEntry], max_chars: int, more_url: str | None) -> str:
-    where = f"[full list]({more_url})" if more_url else "run `lcdkb stale` for the full list"
-    budget = max_chars - len("\n".join(head)) - 1
-    shown: list[str] = []
-    for row in rows:
-        footer = _footer(len(shown) + 1, waiting, where)
-        if len(row) + 1 + len(footer) > budget:
-            break
-        shown.append(row)
-        budget -= len(row) + 1
-    return "\n".join(head + shown) + _footer(len(shown), waiting, where)
 
 
 def _footer(shown: int, waiting: list[StaleEntry], where: str) -> str:

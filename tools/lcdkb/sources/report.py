@@ -8,7 +8,7 @@ value through ``lcdkb.markdown_escape.inline``.
 
 from __future__ import annotations
 
-from lcdkb.markdown_escape import inline
+from lcdkb.markdown_escape import capped_table, inline
 from lcdkb.sources.compare import STATUSES, CheckResult, Comparison
 from lcdkb.sources.listing import ListedDocument
 
@@ -131,18 +131,8 @@ def render_markdown(result: CheckResult, max_chars: int | None = None, more_url:
         return "\n".join(head + ["Every cited LCD and article is as CMS lists it."]) + "\n"
     head += ["| Status | Source | Payer | What changed | Rules affected |", "|---|---|---|---|---|"]
     rows = [_markdown_row(c) for c in changed]
-    whole = "\n".join(head + rows) + "\n"
-    if max_chars is None or len(whole) <= max_chars:
-        return whole
     where = f"[full list]({more_url})" if more_url else "run `lcdkb sources check` for the full list"
-    budget = max_chars - len("\n".join(head)) - 1
-    shown: list[str] = []
-    for row in rows:
-        if len(row) + 1 + len(_footer(len(shown) + 1, len(rows), where)) > budget:
-            break
-        shown.append(row)
-        budget -= len(row) + 1
-    return "\n".join(head + shown) + _footer(len(shown), len(rows), where)
+    return capped_table(head, rows, max_chars, lambda shown: _footer(shown, len(rows), where))
 
 
 def _markdown_row(c: Comparison) -> str:

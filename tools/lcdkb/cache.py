@@ -91,7 +91,7 @@ def _shard_name(code: str | None) -> str:
     return f"code-{hashlib.sha256(code.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}.json"
 
 
-def _trusted(path: Path) -> bool:
+def trusted(path: Path) -> bool:
     """Our own file or folder, not writable by anyone else."""
     try:
         info = path.lstat()
@@ -103,7 +103,7 @@ def _trusted(path: Path) -> bool:
 
 
 def _read(path: Path, expected: str) -> KnowledgeBase | None:
-    if not (_trusted(path.parent) and _trusted(path)):
+    if not (trusted(path.parent) and trusted(path)):
         return None
     try:
         with path.open("rb") as handle:
@@ -139,7 +139,7 @@ def store(data_dir: Path, kb: KnowledgeBase, before: str | None) -> bool:
         return False
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _trusted(folder):
+        if not trusted(folder):
             return False
         _remove_stale_parts(folder)
         for code in kb.codes:

@@ -18,9 +18,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -36,6 +34,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from lcdkb import __version__
+from lcdkb.cache import trusted
 from lcdkb.sources.listing import MAX_BYTES, Listing, ListingError, from_json_text, size_limit
 
 DEFAULT_API = "https://api.coverage.cms.gov"
@@ -108,17 +107,6 @@ class _KeepValidated(BaseHeuristic):
         return None
 
 
-def _trusted_folder(folder: Path) -> bool:
-    """Our own folder, not a link, not writable by anyone else (as lcdkb.cache requires)."""
-    try:
-        info = folder.lstat()
-    except OSError:
-        return False
-    if not stat.S_ISDIR(info.st_mode) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return False
-    return not hasattr(os, "getuid") or info.st_uid == os.getuid()
-
-
 def http_cache_folder() -> Path | None:
     """$LCDKB_CACHE_DIR/http, else the user's cache folder (platformdirs) /http; None when the cache is off."""
     from lcdkb.cache import cache_dir
@@ -147,7 +135,7 @@ def session(cache_folder: Path | None, backoff: float | None = None) -> requests
     if cache_folder is not None:
         with suppress(OSError):
             cache_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if _trusted_folder(cache_folder):
+        if cache_folder.is_dir() and trusted(cache_folder):  # as the model cache: ours, writable by no one else
             adapter = CacheControlAdapter(
                 cache=FileCache(str(cache_folder)),
                 serializer=_SafeSerializer(),

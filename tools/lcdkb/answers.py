@@ -184,13 +184,3 @@ def merged(
         confidence=lead.confidence,
         parts=parts,
     )
-
-
-def summary(rule: Rule, day: date, state: str | None = None) -> str:
-    """A table cell: one answer when every desk setting gets the same, else one per setting."""
-    answers = by_setting(rule, day, state)
-    texts = {a.text for a in answers.values()}
-    if len(texts) == 1:
-        return texts.pop()
-    labels = {"office": "Office", "asc": "ASC", "hospital-outpatient": "Hospital outpatient"}
-    return "; ".join(f"{labels[s]}: {a.text}" for s, a in answers.items())

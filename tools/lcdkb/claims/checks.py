@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from lcdkb import answers, icd10
-from lcdkb.answers import Answer
+from lcdkb.answers import Answer, code_in_effect
 from lcdkb.claims.lines import ClaimLine
 from lcdkb.model import CONFIDENCE_ORDER, KnowledgeBase, Rule, Source
 
@@ -131,11 +131,11 @@ def check_codes_known(session: Session, line: ClaimLine, rules: list[Rule]) -> l
 
 def check_code_dates(session: Session, line: ClaimLine, rules: list[Rule]) -> list[Finding]:
     """A code billed on a date it did not exist (G3002 before 2023-01-01) or after it was deleted."""
+    if code_in_effect(session.kb, line.code, line.date_of_service):
+        return []
     entry = session.kb.codes.get(line.code, {})
     day = line.date_of_service.isoformat()
     start, end = entry.get("effective_from"), entry.get("effective_to")
-    if (start is None or start <= day) and (end is None or day <= end):
-        return []
     cited = [session.kb.catalogue_sources[i] for i in entry.get("sources", []) if i in session.kb.catalogue_sources]
     confidence = min((s.confidence for s in cited), key=CONFIDENCE_ORDER.index, default="unverified")
     when = f"only from {start}" if start and day < start else f"only until {end}"

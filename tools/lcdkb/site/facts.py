@@ -65,7 +65,7 @@ SETTING_LABELS = {"office": "Office", "asc": "ASC", "hospital-outpatient": "Hosp
 
 def prior_auth_answer(rule: Rule, day: date, state: str | None = None) -> str:
     """The explicit answer for the desk settings on ``day`` (in ``state``, or anywhere), never blank: one text when
-    every setting gets the same (as ``answers.summary``), else one line per answer after its settings in bold
+    every setting gets the same, else one line per answer after its settings in bold
     ("**Office, ASC:** Not required" / "**Hospital outpatient:** Required (...) since 2023-07-01")."""
     groups: dict[str, list[answers.Answer]] = {}
     settings: dict[str, list[str]] = {}

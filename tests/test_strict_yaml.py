@@ -1,7 +1,13 @@
 """The strict loader, one YAML trap at a time."""
 
-import pytest
+from pathlib import Path
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import DERANDOMIZED
+from lcdkb import strict_yaml
 from lcdkb.strict_yaml import MAX_DEPTH, YamlError, parse_yaml
 
 
@@ -110,3 +116,81 @@ def test_position_of_values_and_keys():
     assert doc.position(("rules", 0, "code")) == (4, 11)
     assert doc.position(("rules", 0, "units"), key=True) == (5, 5)
     assert doc.position(("rules", 0, "missing")) == (4, 5)  # nearest existing node
+
+
+# The fast way (libyaml's C composer) and the checked way (composition in Python) must give the same data,
+# the same positions and the same errors; parse_yaml uses the fast way whenever the text allows it.
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_FILES = sorted((REPO / "lcd_data").rglob("*.yaml")) + sorted((REPO / "tests" / "fixtures").rglob("*.yaml"))
+
+
+def _outcome(parse, text):
+    """(data, every node's position) or the error's (code, message, line, column, hint)."""
+    try:
+        document = parse(text)
+    except YamlError as exc:
+        return ("error", exc.code, exc.message, exc.line, exc.column, exc.hint)
+    positions = []
+    stack = [((), document.data)]
+    while stack:
+        path, value = stack.pop()
+        positions.append((path, document.position(path), document.position(path, key=True)))
+        if isinstance(value, dict):
+            stack.extend((path + (k,), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(value))
+    return ("data", document.data, positions)
+
+
+@pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_fast_and_checked_ways_agree_on_every_data_file(path):
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    assert _outcome(parse_yaml, text) == _outcome(strict_yaml._parse_checked, text)
+
+
+def test_plain_data_takes_the_fast_way():
+    fast, root = strict_yaml._compose_fast("payer: x\nrules:\n  - {code: '0213', units: 2, note: R&D 5*3}\n")
+    assert fast and root is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: &x 1\n", "a: 1\nb: *x\n", "a: !!str 1\n", "a: ! 1\n", "a: [&x 1, *x]\n", "a: {b: !t 1}\n", "a:\n- &x b\n"],
+)
+def test_anchors_aliases_and_tags_never_take_the_fast_way(text):
+    assert strict_yaml._compose_fast(text) == (False, None)
+
+
+_SCALARS = st.sampled_from(
+    ["0213", "NO", "yes", "True", "true", "false", "1e3", "0x1F", "12:30:00", "2025-10-01", "-3", "1.5", "-0", "~",
+     "null", "", "'quoted'", '"q\\u202e"', "<<", "x" * 101, "9" * 16, "R&D", "&a", "*a", "!t", "a # c", "[1, 2]"]
+)  # fmt: skip
+_KEYS = st.sampled_from(["a", "b", "a", "1", "<<", "'q'", "? [x]", "k" * 101])
+
+
+@st.composite
+def _documents(draw, depth=0):
+    lines = []
+    for _ in range(draw(st.integers(1, 4))):
+        key = draw(_KEYS)
+        if depth < 3 and draw(st.booleans()):
+            child = draw(_documents(depth + 1))
+            lines.append(f"{key}:\n" + "".join("  " + line + "\n" for line in child.splitlines()))
+        elif draw(st.booleans()):
+            lines.append(f"{key}: [{', '.join(draw(st.lists(_SCALARS, max_size=3)))}]\n")
+        else:
+            lines.append(f"{key}: {draw(_SCALARS)}\n")
+    return "".join(lines)
+
+
+@DERANDOMIZED
+@given(_documents())
+def test_fast_and_checked_ways_agree_on_generated_documents(text):
+    assert _outcome(parse_yaml, text) == _outcome(strict_yaml._parse_checked, text)
+
+
+def test_deep_nesting_is_refused_the_same_way_on_the_fast_way():
+    text = "a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n"
+    assert _outcome(parse_yaml, text) == _outcome(strict_yaml._parse_checked, text)
+    assert _outcome(parse_yaml, text)[1] == "LCD005"

@@ -11,8 +11,15 @@ What it guarantees, and why (see docs/data-guidelines.md):
 - messages quote at most a short piece of any value (``clip``), so a huge key or value never floods a report;
 - every node keeps its line and column, so any problem can be reported as ``file:line:col``.
 
-The C parser (libyaml) produces events; composition runs in Python so that each of the rules
-above is checked at the node that breaks it.
+Two ways to the node tree, one result:
+- **Fast**: libyaml's own C composer builds the tree, calling back only to resolve each scalar's type (the strict
+  rules above) and to count nesting depth. It is used only for text in which no anchor, alias or tag can start
+  (no ``&``, ``*`` or ``!`` where a node may begin): the C composer would silently expand aliases and accept tags.
+- **Checked**: libyaml's parser produces events and composition runs in Python, so each rule is checked at the
+  node that breaks it. It reads any text the fast way refuses, and any text on which the fast way fails for any
+  reason, so every problem is reported with exactly the same message and position whichever way was tried first.
+Duplicate, merge, non-text and overlong keys and oversized numbers are checked on the finished tree (``_build``),
+the same for both.
 """
 
 from __future__ import annotations
@@ -43,9 +50,16 @@ _INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
 _NUMBER_START = frozenset("-0123456789")
 
+# Where an anchor (&a), alias (*a) or tag (!t) could begin: at the start, after white space or a flow
+# indicator. A plain "R&D" or "5*3" passes; "A & B" or a quoted "*" only sends the file the checked way.
+_MAY_HOLD_ANCHOR_ALIAS_OR_TAG = re.compile(r"(?:\A|[\s\[\]{},:?-])[&*!]")
+
 try:
     from yaml._yaml import CParser as _Parser  # where yaml.cyaml takes it from; absent without libyaml
-except ImportError:  # PyYAML built without libyaml: same rules, slower parser
+
+    _FAST_PARSER: type | None = _Parser
+except ImportError:  # PyYAML built without libyaml: same rules, slower parser, no fast way
+    _FAST_PARSER = None
     from yaml.parser import Parser as _PyParser
     from yaml.reader import Reader
     from yaml.scanner import Scanner
@@ -150,6 +164,44 @@ class _StrictComposer(Composer, _Parser, BaseResolver):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+class _TooDeep(Exception):
+    """Raised inside the C composer's callback; the checked way then reports the depth with its position."""
+
+
+if _FAST_PARSER is not None:
+
+    class _FastComposer(_FAST_PARSER):  # type: ignore[valid-type,misc]
+        """libyaml's C composer with the strict scalar types and a depth limit (see the module's docstring)."""
+
+        resolve = _StrictComposer.resolve
+
+        def __init__(self, text: str):
+            super().__init__(text)
+            self._depth = 0
+
+        def descend_resolver(self, parent, index):
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep()
+
+        def ascend_resolver(self):
+            self._depth -= 1
+
+
+def _compose_fast(text: str) -> tuple[bool, Node | None]:
+    """(True, root) if the C composer read ``text`` with no problem; (False, None) if it must be read the
+    checked way (it may hold an anchor, alias or tag, or the C composer found any problem at all)."""
+    if _FAST_PARSER is None or _MAY_HOLD_ANCHOR_ALIAS_OR_TAG.search(text):
+        return False, None
+    composer = _FastComposer(text)
+    try:
+        return True, composer.get_single_node()
+    except (yaml.YAMLError, _TooDeep, RecursionError):
+        return False, None
+    finally:
+        composer.dispose()
 
 
 @dataclass
@@ -290,6 +342,16 @@ def _syntax_hint(text: str, mark, problem: str) -> str:
 
 def parse_yaml(text: str) -> YamlDocument:
     """Parse one YAML document. Raises ``YamlError`` with a check code and position."""
+    fast, root = _compose_fast(text)
+    if fast and root is not None:
+        try:
+            return YamlDocument(_build(root), root)
+        except YamlError:
+            pass  # reported by the checked way below, with the same message and position
+    return _parse_checked(text)
+
+
+def _parse_checked(text: str) -> YamlDocument:
     composer = _StrictComposer(text)
     try:
         root = composer.get_single_node()

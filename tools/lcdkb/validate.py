@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lcdkb.checks import Report, all_checks
 from lcdkb.checks.context import Context
+from lcdkb.gc_pause import collector_paused
 from lcdkb.load import CATALOGUES, OPTIONAL_CATALOGUES, DataSet, load_dataset
 from lcdkb.paths import display_path
 from lcdkb.problems import Problem
@@ -28,6 +29,11 @@ class Validation:
 
 def validate(root: Path, paths: Sequence[Path] = (), today: date | None = None) -> Validation:
     """Validate the data folder ``root``; with ``paths``, report only problems in those files."""
+    with collector_paused():  # see lcdkb.gc_pause: the collector would rescan the growing documents
+        return _validate(root, paths, today)
+
+
+def _validate(root: Path, paths: Sequence[Path], today: date | None) -> Validation:
     dataset = load_dataset(root, list(paths))
     problems = list(dataset.problems) + _missing_catalogues(dataset)
     valid = []

@@ -49,12 +49,22 @@ class Context:
 
 
 def walk_strings(value, path=()):
-    """(path, text) for every string value in a document, keys excluded."""
+    """(path, text) for every string value in a document, keys excluded, in document order.
+
+    Collects into a list with a plain recursive function (the data nests at most ``strict_yaml.MAX_DEPTH``
+    deep): nested generators pass every string up through one generator per level, which made this walk a
+    large part of ``validate``."""
     if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from walk_strings(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from walk_strings(item, path + (index,))
+        return iter([(path, value)])
+    found: list = []
+    if isinstance(value, (dict, list)):
+        _collect_strings(value, path, found)
+    return iter(found)
+
+
+def _collect_strings(value, path: tuple, found: list) -> None:
+    for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+        if isinstance(item, str):
+            found.append((path + (key,), item))
+        elif isinstance(item, (dict, list)):
+            _collect_strings(item, path + (key,), found)

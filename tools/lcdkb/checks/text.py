@@ -59,9 +59,12 @@ def https_links(ctx, report):
 @check("LCD041", "own-words", "No text reproduces AMA CPT descriptor wording; labels and notes are in our own words.")
 def own_words(ctx, report):
     phrases = _phrases()
+    any_phrase = re.compile("|".join(map(re.escape, phrases))) if phrases else None
     for data_file in ctx.files:
         for path, value in walk_strings(data_file.data):
             lowered = value.lower()
+            if any_phrase is None or not any_phrase.search(lowered):
+                continue  # one search for all phrases; the loop below names the first listed one found
             for phrase in phrases:
                 if phrase in lowered:
                     report(
@@ -99,16 +102,26 @@ PROSE_FIELDS = {"note", "notes", "summary", "description"}
 
 
 def _walk_text(value, path=()):
-    """(path, text, is_key) for every string in a document, mapping keys included."""
+    """(path, text, is_key) for every string in a document, mapping keys included, in document order (collected
+    like ``walk_strings``)."""
     if isinstance(value, str):
-        yield path, value, False
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield path + (key,), key, True
-            yield from _walk_text(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk_text(item, path + (index,))
+        return iter([(path, value, False)])
+    found: list = []
+    if isinstance(value, (dict, list)):
+        _collect_text(value, path, found)
+    return iter(found)
+
+
+def _collect_text(value, path: tuple, found: list) -> None:
+    is_dict = isinstance(value, dict)
+    for key, item in value.items() if is_dict else enumerate(value):
+        where = path + (key,)
+        if is_dict:
+            found.append((where, key, True))
+        if isinstance(item, str):
+            found.append((where, item, False))
+        elif isinstance(item, (dict, list)):
+            _collect_text(item, where, found)
 
 
 def _field(path: tuple) -> str | None:
@@ -123,9 +136,13 @@ def _field(path: tuple) -> str | None:
     "breaks only in notes.",
 )
 def visible_text(ctx, report):
+    plainly_fine: set[str] = set()
     for data_file in ctx.files:
         for path, value, is_key in _walk_text(data_file.data):
-            checked = value.replace("\n", "") if not is_key and _field(path) in PROSE_FIELDS else value
+            if value in plainly_fine:
+                continue
+            prose = not is_key and "\n" in value and _field(path) in PROSE_FIELDS
+            checked = value.replace("\n", "") if prose else value
             if not value.strip():
                 report(
                     data_file,
@@ -136,6 +153,8 @@ def visible_text(ctx, report):
                 )
                 continue
             found = unsafe_characters(checked)
+            if not found and checked is value:
+                plainly_fine.add(value)  # fine wherever it appears: repeated keys and values are checked once
             if found:
                 what = "the key" if is_key else f"the text of '{_field(path) or 'value'}'"
                 report(

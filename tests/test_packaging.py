@@ -87,6 +87,9 @@ def test_the_wheel_carries_data_schemas_and_site_sources(wheel):
         "lcdkb/_bundle/lcd_data/payers/medicare-jh.yaml",
         "lcdkb/_bundle/site/mkdocs.yml",
         "lcdkb/_bundle/site/docs/stylesheets/lcdkb.css",
+        "lcdkb/_bundle/site/docs/javascripts/search.js",
+        "lcdkb/_bundle/site/overrides/main.html",
+        "lcdkb/_bundle/site/overrides/partials/lcdkb-search.html",
         "lcdkb/schema/payer.schema.json",
         "lcdkb/claims/engine.py",
         "lcdkb/ama_phrases.txt",
@@ -127,7 +130,11 @@ def test_every_subcommand_works_outside_the_checkout(installed, tmp_path):
 def test_the_site_builds_from_the_bundled_sources(installed, tmp_path):
     build = run(installed, "build", "--out", str(tmp_path / "site"), cwd=tmp_path)
     assert build.returncode == 0, build.stderr
-    assert (tmp_path / "site" / "index.html").is_file() and (tmp_path / "site" / "api" / "v1" / "all.json").is_file()
+    site = tmp_path / "site"
+    assert (site / "index.html").is_file() and (site / "api" / "v1" / "all.json").is_file()
+    # The theme override came along: the page carries the search box, and Pagefind (from the site extra) indexed it.
+    assert 'id="lcdkb-search-input"' in (site / "index.html").read_text(encoding="utf-8")
+    assert (site / "pagefind" / "pagefind.js").is_file() and (site / "search" / "aliases.json").is_file()
 
 
 def test_the_python_api_loads_the_bundled_snapshot(installed, tmp_path):

@@ -66,10 +66,10 @@ def page(browser, base_url, request):
 
 def search(page, base_url, query):
     page.goto(base_url + "/")
-    box = page.locator("input.md-search__input")
+    box = page.locator("input#lcdkb-search-input")
     box.click()
     box.press_sequentially(query, delay=20)
-    return page.locator("li.md-search-result__item")
+    return page.locator("#lcdkb-search-results a.lcdkb-search-hit")
 
 
 @pytest.mark.parametrize(
@@ -87,14 +87,14 @@ def search(page, base_url, query):
 def test_search_leads_to_the_right_page(page, base_url, query, expected_path):
     results = search(page, base_url, query)
     playwright_api.expect(results.first).to_be_visible(timeout=15_000)
-    links = page.locator("li.md-search-result__item a")
+    links = results
     hrefs = [links.nth(i).get_attribute("href") or "" for i in range(min(links.count(), 5))]
     assert any(expected_path in href for href in hrefs), hrefs
 
 
 def test_clicking_a_search_result_opens_the_code_page(page, base_url):
     search(page, base_url, "64635")
-    page.locator("li.md-search-result__item a").first.click()
+    page.locator("a.lcdkb-search-hit").first.click()
     playwright_api.expect(page.locator("h1")).to_contain_text("64635")
     playwright_api.expect(page.locator("article table").first).to_contain_text("Novitas")
 

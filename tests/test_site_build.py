@@ -1,6 +1,7 @@
 """lcdkb build: one real mkdocs build --strict of the fixture data, and what happens when things go wrong."""
 
 import json
+import re
 
 import pytest
 
@@ -22,9 +23,32 @@ def test_build_writes_pages_search_index_and_exports(built):
     assert (built / "codes" / "64483" / "index.html").is_file()
     assert (built / "payers" / "fixture-mac" / "index.html").is_file()
     assert (built / "states" / "tx" / "index.html").is_file()
-    index = json.loads((built / "search" / "search_index.json").read_text())
-    assert any(doc["location"].startswith("codes/64483/") for doc in index["docs"])
+    # Pagefind's index, not MkDocs' lunr index; and the near-miss table the search box reads.
+    assert (built / "pagefind" / "pagefind.js").is_file() and list((built / "pagefind" / "index").glob("*.pf_index"))
+    assert not (built / "search" / "search_index.json").exists()
+    assert "64483" in json.loads((built / "search" / "aliases.json").read_text())["identifiers"]
     assert json.loads((built / "api" / "v1" / "all.json").read_text())["schema_version"] == "1.1.0"
+
+
+def test_only_the_article_is_indexed_and_pages_carry_their_keywords(built):
+    html = (built / "payers" / "fixture-mac" / "index.html").read_text(encoding="utf-8")
+    assert html.count("data-pagefind-body") == 1
+    body = html.index("data-pagefind-body")
+    assert html.index('class="md-content__inner md-typeset"') < body < html.index("</article>")
+    assert 'id="lcdkb-search-input"' in html[: html.index("</header>")]
+    keywords = re.search(
+        r'<meta name="lcdkb-search-keywords" data-pagefind-meta="keywords\[content\]" content="([^"]*)"', html
+    )
+    assert keywords and "TX" in keywords[1].split(" · "), keywords
+
+
+def test_exports_are_written_into_the_site_not_copied_from_the_markdown(built):
+    """The Markdown folder holds empty stand-ins (excluded from MkDocs); the site holds the real files."""
+    for path in (built / "api" / "v1").rglob("*"):
+        assert not path.is_file() or path.stat().st_size > 0, path
+    downloads = (built / "downloads" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../api/v1/all.json"' in downloads
+    assert (built / "reviews.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
 
 
 def test_pages_make_no_external_references(built):
@@ -69,9 +93,26 @@ def test_a_dead_link_or_anchor_fails_the_strict_build_and_keeps_the_previous_sit
 
     repo = tmp_path / "repo"
     shutil.copytree(REPO / "docs", repo / "docs")
+    shutil.copytree(REPO / "overrides", repo / "overrides")
     shutil.copy(REPO / "mkdocs.yml", repo / "mkdocs.yml")
     (repo / "docs" / "broken.md").write_text(f"# Broken\n\nSee {dead}.\n")
     out = tmp_path / "site"
     with pytest.raises(BuildError, match="no-such"):
         build_site(api.load(VALID), out, repo=repo, environ={"SOURCE_DATE_EPOCH": "1769904000"})
     assert not out.exists()
+
+
+def test_a_link_to_a_missing_export_still_fails_the_build(tmp_path):
+    """The exports' stand-ins are excluded from MkDocs, but a link to an export that does not exist is still dead."""
+    import shutil
+
+    from lcdkb import api
+    from lcdkb.site.build import BuildError, build_site
+
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "docs", repo / "docs")
+    shutil.copytree(REPO / "overrides", repo / "overrides")
+    shutil.copy(REPO / "mkdocs.yml", repo / "mkdocs.yml")
+    (repo / "docs" / "broken.md").write_text("# Broken\n\n[ok](api/v1/all.json) and [gone](api/v1/no-such.json).\n")
+    with pytest.raises(BuildError, match="no-such.json"):
+        build_site(api.load(VALID), tmp_path / "site", repo=repo, environ={"SOURCE_DATE_EPOCH": "1769904000"})

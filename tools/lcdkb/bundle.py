@@ -1,8 +1,9 @@
 """The dated data snapshot a built package carries, and the identity (date and digest) of any data folder.
 
-A wheel holds, under ``lcdkb/_bundle/``: the data (``lcd_data/``), the site sources (``site/mkdocs.yml`` and
-``site/docs/``) and ``snapshot.json`` naming the snapshot's date and digest. ``write_bundle`` makes it while the
-package is built (setup.py calls it); at run time ``bundled_data_dir`` and ``bundled_site_sources`` find it.
+A wheel holds, under ``lcdkb/_bundle/``: the data (``lcd_data/``), the site sources (``site/mkdocs.yml``,
+``site/docs/`` and the theme override ``site/overrides/``) and ``snapshot.json`` naming the snapshot's date and
+digest. ``write_bundle`` makes it while the package is built (setup.py calls it); at run time
+``bundled_data_dir`` and ``bundled_site_sources`` find it.
 
 Only the standard library is used here, so the build can load this file before lcdkb's dependencies exist.
 """
@@ -84,6 +85,7 @@ def write_bundle(repo: Path, package: Path, environ=os.environ) -> dict:
     ignore = shutil.ignore_patterns("__pycache__", ".*")
     shutil.copytree(repo / "lcd_data", target / "lcd_data", ignore=ignore)
     shutil.copytree(repo / "docs", target / "site" / "docs", ignore=ignore)
+    shutil.copytree(repo / "overrides", target / "site" / "overrides", ignore=ignore)
     shutil.copy2(repo / "mkdocs.yml", target / "site" / "mkdocs.yml")
     schemas = package / "schema"
     schemas.mkdir(exist_ok=True)

@@ -1,9 +1,12 @@
-"""lcdkb build: generate the site's Markdown from the model, build it with MkDocs, add the exports, swap it in.
+"""lcdkb build: generate the site's Markdown from the model, build it with MkDocs, index it with Pagefind, add the
+exports, swap it in.
 
 The Markdown goes to a scratch folder beside the output (``.NAME.work-*``, removed afterwards, and by the next
-run if this one dies). The hand-written pages and assets come from the
-repository's docs/ folder and the MkDocs settings from its mkdocs.yml. The output folder is replaced only
-when everything built, so a failed build leaves the previous site as it was.
+run if this one dies). The hand-written pages and assets come from the repository's docs/ folder, the MkDocs
+settings from its mkdocs.yml and the theme override from the folder its ``theme.custom_dir`` names. The exports
+are written straight into the built site; the Markdown folder holds only empty stand-ins for them (excluded from
+the build by mkdocs.yml's ``exclude_docs``), so MkDocs still checks the links to them without copying them. The
+output folder is replaced only when everything built, so a failed build leaves the previous site as it was.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from lcdkb.progress import QUIET, VERBOSE, Progress
 from lcdkb.site.calendar import review_calendar
 from lcdkb.site.pages import all_pages
 from lcdkb.site.rule_view import View
+from lcdkb.site.search_index import SearchIndexError, index_site, require_pagefind, with_keywords
 
 
 class BuildError(Exception):
@@ -47,17 +51,34 @@ def site_sources(repo: Path | None = None) -> tuple[Path, Path]:
 def require_site_engine() -> None:
     if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
         raise BuildError("lcdkb build needs the site engine: pip install 'lcdkb[site]' (MkDocs and Material)")
+    try:
+        require_pagefind()
+    except SearchIndexError as problem:
+        raise BuildError(str(problem)) from None
 
 
-def generate_docs(view: View, target: Path, docs: Path, export_files: dict[str, bytes], stamp: str) -> int:
-    """Write the hand-written docs, the generated pages, the review calendar and the exports into ``target``.
-    Returns the page count."""
+def generate_docs(view: View, target: Path, docs: Path, export_names, stamp: str) -> int:
+    """Write the hand-written docs, the generated pages (with their search keywords), the review calendar and an
+    empty stand-in for each export file (``export_names``, relative to api/v1) into ``target``. Returns the page
+    count."""
     shutil.copytree(docs, target, dirs_exist_ok=True)
-    pages = all_pages(view)
+    pages = with_keywords(all_pages(view), view.kb)
     write_files(target, {path: text.encode("utf-8") for path, text in pages.items()})
     write_files(target, {"reviews.ics": review_calendar(view.kb, stamp)})
-    write_files(target / API_DIR, export_files)
+    write_files(target / API_DIR, dict.fromkeys(export_names, b""))
     return len(pages)
+
+
+def theme_folder(config: dict, config_path: Path) -> dict:
+    """``config`` with ``theme.custom_dir`` made absolute (it is relative to mkdocs.yml, and MkDocs reads the
+    generated copy from the scratch folder)."""
+    theme = config.get("theme")
+    if not isinstance(theme, dict) or not theme.get("custom_dir"):
+        return config
+    folder = (config_path.parent / theme["custom_dir"]).resolve()
+    if not folder.is_dir():
+        raise BuildError(f"mkdocs.yml names the theme override folder '{theme['custom_dir']}', which is missing")
+    return {**config, "theme": {**theme, "custom_dir": str(folder)}}
 
 
 def edit_base(config: dict) -> str | None:
@@ -76,7 +97,7 @@ def build_site(
     progress = progress or Progress("build", QUIET)
     require_site_engine()
     config_path, docs = site_sources(repo)
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config = theme_folder(yaml.safe_load(config_path.read_text(encoding="utf-8")), config_path)
     stamp = stamp_for(kb, environ)
     view = View(kb, stamp.status_as_of, edit_base(config))
     with progress.stage("rendered the api/v1 exports"):
@@ -93,6 +114,15 @@ def build_site(
                 shown = _run_mkdocs(generated_config)
             if shown:
                 progress.say("MkDocs said:\n" + shown, VERBOSE)
+            with progress.stage("indexed the site for search with Pagefind"):
+                try:
+                    said = index_site(staging, kb)
+                except SearchIndexError as problem:
+                    raise BuildError(f"{problem} (the previous site is unchanged)") from None
+            if said:
+                progress.say("Pagefind said:\n" + said, VERBOSE)
+            with progress.stage("wrote the api/v1 exports into the site"):
+                write_files(staging / API_DIR, export_files)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return count

@@ -37,8 +37,15 @@ def export(kb):
     return render_export(kb, environ=EPOCH)
 
 
+_HTML_TABLE = re.compile(r"<table>(.*?)</table>", re.S)
+_HEADER_CELL = re.compile(r"<th>(.*?)</th>")
+_ROW = re.compile(r"<tr[^>]*>(.*?)</tr>")
+_CELL = re.compile(r'<td data-label="[^"]*">(.*?)</td>')
+
+
 def tables(page: str):
-    """Every Markdown table of a page as (header, rows), each row a list of cells."""
+    """Every table of a page, Markdown or ready-made HTML (the generator writes each HTML row on one line), as
+    (header, rows), each row a list of cells."""
     found, block = [], []
     for line in page.splitlines() + [""]:
         if line.startswith("|"):
@@ -46,20 +53,24 @@ def tables(page: str):
         elif block:
             found.append((block[0], block[2:]))
             block = []
+    for table in _HTML_TABLE.findall(page):
+        head, body = table.split("</thead>")
+        rows = [_CELL.findall(row) for row in _ROW.findall(body)]
+        found.append((_HEADER_CELL.findall(head), rows))
     return found
 
 
 def plain(cell: str) -> str:
     """A cell as the reader sees it: no tags or emphasis, entities and Markdown escapes resolved (the data's own
     asterisks are entities, so only our emphasis goes)."""
-    return html.unescape(re.sub(r"<[^>]+>", " ", cell).replace("*", "")).replace("\\", "").strip()
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell).replace("*", "")).replace("\\", "").split())
 
 
 def row_of(page: str, code: str) -> tuple[list[str], list[str]]:
     """The header and the first table row for ``code`` on a page."""
     for header, rows in tables(page):
         for row in rows:
-            if row[0].startswith(f"[{code}]"):
+            if plain(row[0]) == code:
                 return header, row
     raise AssertionError(f"no row for {code}")
 
@@ -128,18 +139,18 @@ def test_code_pages_group_the_states_by_their_medicare_answers(kb, pages):
     assert header == ["Office", "ASC", "Hospital outpatient", "States"]
     assert len(rows) == 1  # the national rule decides everywhere
     assert plain(rows[0][2]).startswith("Required (OPD prior authorization) since 2023-07-01")
-    linked = re.findall(r"\[([A-Z]{2})\]\(\.\./states/([a-z]{2})\.md\)", rows[0][3])
-    assert sorted(code for code, _ in linked) == sorted(kb.states)
+    linked = re.findall(r'<a href="\.\./\.\./states/([a-z]{2})/">([A-Z]{2})</a>', rows[0][3])
+    assert sorted(code for _, code in linked) == sorted(kb.states)
     wiser = pages["codes/64483.md"]
     section = wiser[wiser.index("## Medicare prior authorization by state") : wiser.index("## Rules by payer")]
-    ohio = next(row for row in tables(section)[0][1] if "[OH]" in row[3])
-    assert "per CGS J15" in plain(ohio[0]) and "[KY]" not in ohio[3]
+    ohio = next(row for row in tables(section)[0][1] if ">OH</a>" in row[3])
+    assert "per CGS J15" in plain(ohio[0]) and ">KY</a>" not in ohio[3]
 
 
 def test_the_full_rule_table_dates_its_answer_and_keeps_the_history(kb):
     rule_page = all_pages(View(kb, DAY))["payers/medicare-national.md"]
     block = rule_page[rule_page.index("{ #64495 }") :]
-    line = next(line for line in block.splitlines() if line.startswith("| Prior authorization |"))
+    line = next(line for line in block.splitlines() if line.startswith('<tr><td data-label="Fact">Prior authorization'))
     cell = plain(line)
     assert "Hospital outpatient: Not required (OPD prior authorization) since 2024-08-05 (as of 2026-11-28)" in cell
     assert "Recorded: Required (OPD prior authorization); hospital outpatient; 2023-07-01 to 2024-08-04" in cell

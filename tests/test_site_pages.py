@@ -46,10 +46,12 @@ def test_one_page_per_code_payer_and_state_plus_indexes(pages):
 def test_code_page_compares_payers_and_details_each_rule(pages):
     page = pages["codes/62323.md"]
     assert page.startswith('---\ntitle: "62323: ') and "\n# 62323: " in page
-    assert "[L00001](https://example.org/lcd)" in page  # policy IDs are links
+    assert '<a href="https://example.org/lcd">L00001</a>' in page  # policy IDs are links
     assert "50: never" in page and "4 per rolling 12 months per spinal region" in page
-    assert "- [ ] Pain score before and after" in page  # documentation checklist
-    assert "Edit this entry: `lcd_data/payers/fixture-mac.yaml` line" in page
+    assert (  # the documentation checklist: each box labelled by its item
+        '<label class="task-list-control"><input type="checkbox"> Pain score before and after</label>' in page
+    )
+    assert "Edit this entry: <code>lcd&#95;data/payers/fixture&#45;mac&#46;yaml</code> line" in page
     assert "Conflicting sources" in page and "Two summaries disagree" in page  # summary-1 is conflicting
 
 
@@ -71,7 +73,7 @@ def test_text_from_the_data_is_escaped():
     view.kb.rules = [hostile if r is rule else r for r in view.kb.rules]
     page = payer_page(view, view.kb.payers["fixture-commercial"])
     assert "<script>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| \\[x\\](javascript:y)" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &#124; &#91;x&#93;(javascript:y)" in page
 
 
 def test_identical_contractor_rules_are_grouped(data_dir):
@@ -84,6 +86,11 @@ def test_identical_contractor_rules_are_grouped(data_dir):
         "Applies to: [Fixture MAC, Jurisdiction H]" in page
         and "Fixture MAC, Jurisdiction H](../payers/fixture-mac-l.md)" in page
     )
+    assert '<a id="fixture-mac-l"></a>' in page  # the second contractor's own anchor
+    row = next(line for line in page.splitlines() if line.startswith('<tr data-payers="'))
+    assert row.startswith(
+        '<tr data-payers="fixture-mac fixture-mac-l" data-kind="medicare-mac" data-states="DC OK TX VA">'
+    )  # JL: DC and part of VA
 
 
 def test_state_page_names_the_contractor_and_the_exception(pages):
@@ -95,6 +102,11 @@ def test_state_page_names_the_contractor_and_the_exception(pages):
 def test_review_page_counts_statuses():
     page = all_pages(view_of(today=date(2026, 3, 12)))["review.md"]
     assert '| <span class="lcdkb-badge lcdkb-overdue">overdue</span> | 2 |' in page  # 64483 and G3002 (60 days)
+    waiting = [line for line in page.splitlines() if line.startswith("<tr data-payer=")]  # the filterable list
+    assert [line[: line.index(">")] for line in waiting] == [
+        '<tr data-payer="fixture-commercial" data-code="G3002"',  # due first (60 days)
+        '<tr data-payer="fixture-mac" data-code="64483"',
+    ]
 
 
 def test_pages_are_deterministic():
@@ -121,13 +133,15 @@ def test_review_calendar_has_one_event_per_payer_and_due_date():
 
 def test_a_missing_fact_reads_not_recorded_and_prior_auth_is_an_answer(pages):
     page = pages["codes/64484.md"]  # no modifiers or units recorded; prior authorization only in TX offices/ASCs
-    row = next(line for line in page.splitlines() if line.startswith("| [Fixture Contractor H JH]"))
-    assert row.count(" *Not recorded* |") == 2  # modifiers, units
+    row = next(line for line in page.splitlines() if line.startswith("<tr data-payers="))
+    assert row.count("><em>Not recorded</em></td>") == 2  # modifiers, units
     assert (
-        "| **Office, ASC:** Depends: voluntary only in TX (Fixture program)<br>**Hospital outpatient:** Unknown" in row
+        '<td data-label="Prior auth"><strong>Office, ASC:</strong> Depends: voluntary only in TX (Fixture program)'
+        "<br><strong>Hospital outpatient:</strong> Unknown" in row
     )
-    facts_table = page[page.index("| Fact | Rule |") :]
-    assert "| Modifiers | *Not recorded* |" in facts_table and "| Units | *Not recorded* |" in facts_table
+    facts_table = page[page.index("<th>Fact</th><th>Rule</th>") :]
+    assert '<td data-label="Fact">Modifiers</td><td data-label="Rule"><em>Not recorded</em></td>' in facts_table
+    assert '<td data-label="Fact">Units</td><td data-label="Rule"><em>Not recorded</em></td>' in facts_table
     assert "(as of 2026-02-01)<br><small>Recorded: Voluntary (Fixture program); office, ASC; only TX" in facts_table
 
 
@@ -136,12 +150,72 @@ def test_a_state_page_leads_with_medicare_s_dated_answer(pages):
     lead = texas.index("## Medicare prior authorization here")
     assert lead < texas.index("## Payers with rules here")
     assert "with a date of service on 2026-02-01" in texas
-    row = next(line for line in texas[lead:].splitlines() if line.startswith("| [62323]"))
+    row = next(line for line in texas[lead:].splitlines() if '<a href="../../codes/62323/">62323</a>' in line)
     assert "Depends: voluntary prior authorization (Fixture program) from 2026&#45;01&#45;15" in row
-    assert "per Fixture Contractor H JH" in row and row.endswith("| Unknown: confirm with the plan |")
+    assert "per Fixture Contractor H JH" in row
+    assert row.endswith('<td data-label="Hospital outpatient">Unknown: confirm with the plan</td></tr>')
     oklahoma = pages["states/ok.md"]  # the same contractor, but the program is Texas only
-    row = next(line for line in oklahoma.splitlines() if line.startswith("| [62323]"))
+    row = next(line for line in oklahoma.splitlines() if '<a href="../../codes/62323/">62323</a>' in line)
     assert row.count("Unknown: confirm with the plan") == 3
+
+
+def test_research_notes_sit_in_collapsed_source_details_out_of_the_search_index(pages):
+    page = pages["payers/fixture-mac.md"]
+    rule = page[page.index("## Rules by code") :]
+    sources = rule[rule.index("<p><strong>Sources</strong></p>") :]
+    listed, details = sources.split('<details class="lcdkb-source-details" data-pagefind-ignore>', 1)
+    assert '<a href="https://example.org/lcd">L00001</a>: Fixture LCD · LCD' in listed  # billing text stays visible
+    assert "lcdkb-verified-primary" in listed and "checked 2026&#45;01&#45;10" in listed
+    assert "Provenance not recorded" not in listed and "was read" not in listed
+    assert details.startswith("<summary>Source details</summary>")
+    assert "<strong>L00001:</strong>" in details.split("</details>")[0]
+
+
+def test_html_links_point_where_the_built_site_serves_the_page():
+    from lcdkb.site.markup import html_link, site_href
+
+    assert site_href("../payers/aetna.md#64483") == "../../payers/aetna/#64483"  # from codes/64483/
+    assert site_href("payers/aetna.md") == "../payers/aetna/"  # from review/
+    assert site_href("../../codes/64483.md#aetna") == "../../../codes/64483/#aetna"  # from cheatsheets/payers/x/
+    assert site_href("#medicare-jh") == "#medicare-jh"
+    assert html_link("A <b>", "../codes/index.md") == '<a href="../../codes/">A &lt;b&gt;</a>'
+    with pytest.raises(ValueError):
+        html_link("x", "https://example.org")
+
+
+def test_cheat_sheets_give_one_row_per_code_with_numbered_sources(pages):
+    sheet = pages["cheatsheets/payers/fixture-mac.md"]
+    rows = [line for line in sheet.splitlines() if line.startswith("<tr><td")]
+    assert len(rows) == 3  # 62323, 64483, 64484
+    header = sheet[sheet.index("<thead>") : sheet.index("</thead>")]
+    assert [h.split("</th>")[0] for h in header.split("<th>")[1:]] == [
+        "Code",
+        "Policy",
+        "Prior auth",
+        "Modifiers",
+        "Units / levels",
+        "Frequency",
+        "Key diagnoses",
+        "Imaging",
+        "Confidence",
+        "Checked",
+    ]
+    first = next(row for row in rows if ">64483</a>" in row)
+    assert '<td data-label="Policy">L00001 A00001<sup>1,2' in first
+    assert '<ol class="lcdkb-footnotes"><li><strong>L00001</strong>: Fixture LCD' in sheet
+    assert "[Printable cheat sheet](../cheatsheets/payers/fixture-mac.md)" in pages["payers/fixture-mac.md"]
+    texas = pages["cheatsheets/states/tx.md"]
+    assert "## Original Medicare: prior authorization" in texas and "## Fixture Contractor H JH" in texas
+    assert "[Printable cheat sheet](../cheatsheets/states/tx.md)" in pages["states/tx.md"]
+    assert "Fixture program" in texas and "Fixture program" not in pages["cheatsheets/states/ok.md"]
+
+
+def test_code_pages_carry_the_picker_s_choices_as_escaped_data(pages):
+    page = pages["codes/64483.md"]
+    assert '<div class="lcdkb-picker" data-pagefind-ignore hidden>' in page
+    assert '<option value="Texas (TX)" data-state="TX"></option>' in page
+    assert '<label for="lcdkb-pick-state">Your state</label>' in page
+    assert '<tr data-states="TX">' in page  # the by-state table's row for Texas, which the picker shows first
 
 
 def test_every_payer_index_cell_says_something(pages):

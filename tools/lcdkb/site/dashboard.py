@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from lcdkb.freshness import STATUSES, next_review_due, source_changes
-from lcdkb.site.markup import attribute, badge, front_matter, link, table, text
+from lcdkb.site.markup import attribute, badge, front_matter, html_link, html_table, link, table, text
 
 
 def _bar(counts: Counter, total: int) -> str:
@@ -64,17 +64,25 @@ def review_page(view) -> str:
     if waiting:
         rows = [
             [
-                link(kb.payers[r.payer_id].name, f"payers/{r.payer_id}.md#{r.code.lower()}"),
+                html_link(kb.payers[r.payer_id].name, f"payers/{r.payer_id}.md#{r.code.lower()}"),
                 r.code,
                 text(r.last_reviewed),
                 next_review_due(r.last_reviewed, r.review_interval_days),
                 badge(status[r.id]),
-                "<br>".join(text(reason) for reason in source_changes(r.sources)),
+                "<br>".join(text(reason) for reason in source_changes(r.sources)) or text("Not changed"),
                 text(r.reviewed_by),
             ]
             for r in waiting
         ]
-        lines.append(table(["Payer", "Code", "Last checked", "Due", "Status", "Changed source", "Reviewer"], rows))
+        lines.append("Filter this list by payer and code with the boxes above it (the page's script adds them).\n")
+        lines.append(
+            html_table(
+                ["Payer", "Code", "Last checked", "Due", "Status", "Changed source", "Reviewer"],
+                rows,
+                css="lcdkb-waiting lcdkb-cards",
+                row_data=[{"payer": r.payer_id, "code": r.code} for r in waiting],
+            )
+        )
     else:
         lines.append("Nothing is overdue or due soon. No cited source changed.")
     return "\n".join(lines) + "\n"

@@ -34,7 +34,7 @@ def period(fact: dict) -> str:
 
 def not_recorded() -> str:
     """The cell for a fact the data does not record, set apart from the facts around it."""
-    return f"*{text(phrases.NOT_RECORDED)}*"
+    return f"<em>{text(phrases.NOT_RECORDED)}</em>"
 
 
 def or_not_recorded(cell: str) -> str:
@@ -66,7 +66,8 @@ SETTING_LABELS = {"office": "Office", "asc": "ASC", "hospital-outpatient": "Hosp
 def prior_auth_answer(rule: Rule, day: date, state: str | None = None) -> str:
     """The explicit answer for the desk settings on ``day`` (in ``state``, or anywhere), never blank: one text when
     every setting gets the same, else one line per answer after its settings in bold
-    ("**Office, ASC:** Not required" / "**Hospital outpatient:** Required (...) since 2023-07-01")."""
+    ("<strong>Office, ASC:</strong> Not required" / "<strong>Hospital outpatient:</strong> Required (...)").
+    Cells here are HTML that reads the same in Markdown (tags and character references only)."""
     groups: dict[str, list[answers.Answer]] = {}
     settings: dict[str, list[str]] = {}
     for setting, answer in answers.by_setting(rule, day, state).items():
@@ -76,7 +77,7 @@ def prior_auth_answer(rule: Rule, day: date, state: str | None = None) -> str:
         [(only, found)] = groups.items()
         return text(only) + weak_mark(a.confidence for a in found)
     return "<br>".join(
-        f"**{text(', '.join(settings[words]))}:** {text(words)}" + weak_mark(a.confidence for a in found)
+        f"<strong>{text(', '.join(settings[words]))}:</strong> {text(words)}" + weak_mark(a.confidence for a in found)
         for words, found in groups.items()
     )
 

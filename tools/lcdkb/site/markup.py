@@ -3,7 +3,12 @@
 - ``text()``: Markdown body text (paragraphs, headings, table cells, list items, link labels, admonitions);
 - ``link()`` for our own pages, ``external_link()`` for the https:// addresses in the data;
 - ``front_matter()``: page metadata, written by a YAML emitter, with values the theme can put into HTML as they are;
-- ``attribute()``: a value inside a double-quoted HTML attribute that we write ourselves.
+- ``attribute()``: a value inside a double-quoted HTML attribute that we write ourselves;
+- ``html_link()``, ``html_external_link()`` and ``html_table()``: ready-made HTML for raw HTML blocks, which
+  Markdown passes through untouched (the big tables: Python-Markdown's inline patterns are most of a build's time).
+
+``text()`` writes only character references for punctuation, so its output reads the same as Markdown text and
+as HTML text: one helper serves both.
 
 Whatever the data says (tags, entities, ``{: onclick=...}`` attribute lists, ``javascript:`` links, line breaks),
 it comes out as the same characters on the page and never as an element, an attribute or a link.
@@ -24,13 +29,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # control chara
 # lists, lists, headings, rules, admonitions, emphasis, code, autolinks, raw HTML) acts on.
 _PROSE = " ,:;()/?'\""
 _NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_BACKSLASHED = "[]|"  # backslash escapes, which the tables extension also honours inside cells
+# "|" as &#124; splits no Markdown table cell; "[" and "]" as references start no link. No backslash escapes: in a
+# raw HTML block a backslash would show.
 _MARKDOWN_TEXT = str.maketrans(
-    {
-        char: _NAMED.get(char) or (f"\\{char}" if char in _BACKSLASHED else f"&#{ord(char)};")
-        for char in string.punctuation
-        if char not in _PROSE
-    }
+    {char: _NAMED.get(char) or f"&#{ord(char)};" for char in string.punctuation if char not in _PROSE}
 )
 # Characters a link target may keep as they are; anything else is percent-encoded (UTF-8), so a target can hold
 # no space, quote, bracket, parenthesis, angle bracket or backslash that could end it or start something else.
@@ -38,6 +40,7 @@ _MARKDOWN_TEXT = str.maketrans(
 _URL_SAFE = frozenset(string.ascii_letters + string.digits + "-._~:/?#@!$+,;=%")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _ANCHOR = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_DATA_NAME = re.compile(r"^[a-z]+(-[a-z]+)*$")
 
 
 def one_line(value) -> str:
@@ -69,6 +72,73 @@ def external_link(label: str, url: str) -> str:
     if not url.lower().startswith("https://"):
         return text(label)
     return f"[{text(label)}]({_url(url)})"
+
+
+def html_link(label: str, target: str) -> str:
+    """An HTML link to one of our own pages, for a raw HTML block on a page that is not an index page.
+
+    MkDocs rewrites only Markdown links, so the target is written as the built site has it (directory URLs):
+    ``../payers/aetna.md#64483`` from ``codes/64483.md`` (served at ``codes/64483/``) is ``../../payers/aetna/#64483``.
+    """
+    if _SCHEME.match(target) or target.startswith("//"):
+        raise ValueError(f"not a link to our own pages: {target!r}")
+    return f'<a href="{_url(site_href(target))}">{text(label)}</a>'
+
+
+def site_href(target: str) -> str:
+    """A Markdown-relative target (``../codes/64483.md#aetna``, ``#64483``) as the built page links it."""
+    path, hash_mark, fragment = target.partition("#")
+    if not path:
+        return target
+    if path.endswith("index.md"):
+        path = path.removesuffix("index.md")
+    elif path.endswith(".md"):
+        path = path.removesuffix(".md") + "/"
+    return "../" + path + hash_mark + fragment
+
+
+def html_external_link(label: str, url: str) -> str:
+    """``external_link()`` for a raw HTML block: https only, else the label alone."""
+    if not url.lower().startswith("https://"):
+        return text(label)
+    return f'<a href="{_url(url)}">{text(label)}</a>'
+
+
+def data_attributes(values: dict[str, str]) -> str:
+    """data-NAME="value" pairs for an element we write: names we choose (checked), values escaped."""
+    out = []
+    for name, value in values.items():
+        if not _DATA_NAME.match(name):
+            raise ValueError(f"not a data attribute name: {name!r}")
+        out.append(f' data-{name}="{attribute(value)}"')
+    return "".join(out)
+
+
+def html_table(
+    header: list[str],
+    rows: list[list[str]],
+    css: str | None = None,
+    row_data: list[dict[str, str]] | None = None,
+    caption: str | None = None,
+) -> str:
+    """A table as a raw HTML block. Cells must already be safe HTML (``text()``, ``html_link()``, ``badge()`` ...);
+    each carries its column's name in ``data-label``, which the phone layout shows before the cell. ``row_data``
+    adds data-* attributes per row (the state picker reads them). Written with no blank line inside, so Markdown
+    takes it as one HTML block."""
+    labels = [attribute(name) for name in header]
+    head = "".join(f"<th>{text(name)}</th>" for name in header)
+    body = []
+    for index, row in enumerate(rows):
+        extra = data_attributes(row_data[index]) if row_data else ""
+        cells = "".join(f'<td data-label="{label}">{cell}</td>' for label, cell in zip(labels, row, strict=True))
+        body.append(f"<tr{extra}>{cells}</tr>")
+    classes = " ".join(["lcdkb-table"] + ([attribute(css)] if css else []))
+    title = f"<caption>{text(caption)}</caption>" if caption else ""
+    return (
+        f'<div class="{classes}">\n<table>{title}\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        + "\n".join(body)
+        + "\n</tbody>\n</table>\n</div>\n"
+    )
 
 
 def _url(target: str) -> str:

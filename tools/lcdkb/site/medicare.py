@@ -9,7 +9,7 @@ from __future__ import annotations
 from lcdkb import answers
 from lcdkb.model import Rule
 from lcdkb.site import facts
-from lcdkb.site.markup import link, table, text
+from lcdkb.site.markup import html_link, html_table, text
 from lcdkb.site.rule_view import View, short_name
 
 SETTING_HEADER = ["Office", "ASC", "Hospital outpatient"]  # answers.DESK_SETTINGS, in that order
@@ -64,7 +64,7 @@ def state_answers(view: View, state: str, codes: list[str]) -> str:
         if code in ruled:
             rules = medicare_rules(view, state, code)
             rows.append(
-                [link(code, f"../codes/{code}.md"), text(kb.codes[code]["label"])]
+                [html_link(code, f"../codes/{code}.md"), text(kb.codes[code]["label"])]
                 + [merged_cell(view, code, rules, setting, state) for setting in answers.DESK_SETTINGS]
             )
     if not rows:
@@ -80,7 +80,7 @@ def state_answers(view: View, state: str, codes: list[str]) -> str:
         "## Medicare prior authorization here\n\n"
         + intro
         + "\n"
-        + table(["Code", "What"] + SETTING_HEADER, rows, css="lcdkb-wide")
+        + html_table(["Code", "What"] + SETTING_HEADER, rows, css="lcdkb-wide lcdkb-cards")
         + "\n"
     )
 
@@ -96,15 +96,21 @@ def code_by_state(view: View, code: str) -> str:
         rules = medicare_rules(view, state, code)
         key = tuple(merged_cell(view, code, rules, s, state, parts=False) for s in answers.DESK_SETTINGS)
         groups.setdefault(key, []).append(state)
+    ordered = sorted(groups.items(), key=lambda g: (-len(g[1]), g[1][0]))
     rows = [
-        list(cells) + [", ".join(link(s, f"../states/{s.lower()}.md") for s in states)]
-        for cells, states in sorted(groups.items(), key=lambda g: (-len(g[1]), g[1][0]))
+        list(cells) + [", ".join(html_link(s, f"../states/{s.lower()}.md") for s in states)]
+        for cells, states in ordered
     ]
+    row_data = [{"states": " ".join(states)} for _, states in ordered]
     intro = (
         f"Original Medicare's answer in each state for a date of service on {view.today.isoformat()}: the national "
         "rules and the state's contractor together. States with the same answers share a row; open a state for "
         "what each part says.\n"
     )
     return (
-        "## Medicare prior authorization by state\n\n" + intro + "\n" + table(SETTING_HEADER + ["States"], rows) + "\n"
+        "## Medicare prior authorization by state\n\n"
+        + intro
+        + "\n"
+        + html_table(SETTING_HEADER + ["States"], rows, css="lcdkb-by-state lcdkb-cards", row_data=row_data)
+        + "\n"
     )

@@ -8,17 +8,31 @@ from collections import defaultdict
 from lcdkb import phrases
 from lcdkb.model import Payer, Rule
 from lcdkb.site import facts
+from lcdkb.site.cheatsheet import payer_sheet_path, sheet_pages, state_sheet_path
 from lcdkb.site.dashboard import review_page
-from lcdkb.site.markup import anchors, badge, external_link, front_matter, heading, link, table, text
+from lcdkb.site.markup import (
+    anchors,
+    attribute,
+    badge,
+    data_attributes,
+    external_link,
+    front_matter,
+    heading,
+    html_link,
+    html_table,
+    link,
+    table,
+    text,
+)
 from lcdkb.site.medicare import code_by_state, state_answers
 from lcdkb.site.rule_view import (
     SUMMARY_HEADER,
     View,
     group_name,
     policy_ids,
-    provenance_line,
     rule_block,
     short_name,
+    source_details,
     summary_cells,
     where,
 )
@@ -51,6 +65,7 @@ def all_pages(view: View) -> dict[str, str]:
         "review.md": review_page(view),
         "downloads.md": downloads_page(view),
         **diagnosis_pages(view),
+        **sheet_pages(view),
     }
     for code in key_codes(view):
         pages[f"codes/{code}.md"] = code_page(view, code)
@@ -116,15 +131,26 @@ def code_page(view: View, code: str) -> str:
         f"{len(rules)} payers have a rule for {code}. Identical Medicare contractor rules are grouped. "
         "Pick a payer for the full rule, its sources and the documentation checklist.\n"
     )
-    rows = []
+    lines.append(picker(view, groups))
+    rows, row_data = [], []
     for payers, rule in groups:
-        anchor = "#" + payers[0].id
         who = (
-            link(group_name(view.kb, payers), anchor)
+            html_link(group_name(view.kb, payers), "#" + payers[0].id)
             + f"<br><small>{text('; '.join(where(p) for p in payers))}</small>"
         )
         rows.append([who, policy_ids(rule)] + summary_cells(view, rule))
-    lines.append(table(["Payer", "Policy"] + SUMMARY_HEADER, rows, css="lcdkb-wide"))
+        row_data.append(
+            {
+                "payers": " ".join(p.id for p in payers),
+                "kind": payers[0].kind,
+                "states": " ".join(sorted({s for p in payers for s in view.payer_states[p.id]})),
+            }
+        )
+    lines.append(
+        html_table(
+            ["Payer", "Policy"] + SUMMARY_HEADER, rows, css="lcdkb-wide lcdkb-cards lcdkb-pickable", row_data=row_data
+        )
+    )
     by_state = code_by_state(view, code)
     if by_state:
         lines.append("\n" + by_state)
@@ -135,6 +161,36 @@ def code_page(view: View, code: str) -> str:
         lines.append(heading(3, text(group_name(view.kb, payers)), anchor=payers[0].id))
         lines.append(rule_block(view, rule, applies_to=payers))
     return "\n".join(lines)
+
+
+def picker(view: View, groups: list[tuple[list[Payer], Rule]]) -> str:
+    """The "my state, my payer" picker of a code page (docs/javascripts/picker.js brings it to life; without
+    script it stays hidden). The choices are data: escaped here, read by the script only as text."""
+    states = "".join(
+        f'<option value="{attribute(name + " (" + code + ")")}"{data_attributes({"state": code})}></option>'
+        for name, code in sorted((entry["name"], code) for code, entry in view.kb.states.items())
+    )
+    payers = "".join(
+        f'<option value="{attribute(short_name(view.kb, p))}" label="{attribute(p.name)}"'
+        f"{data_attributes({'payer': p.id})}></option>"
+        for p in _payers_sorted(p for members, _ in groups for p in members)
+    )
+    return (
+        '<div class="lcdkb-picker" data-pagefind-ignore hidden>\n'
+        '<p class="lcdkb-picker-fields"><label for="lcdkb-pick-state">Your state</label> '
+        '<input type="search" id="lcdkb-pick-state" list="lcdkb-state-names" autocomplete="off" '
+        'placeholder="Texas or TX" aria-describedby="lcdkb-pick-help"> '
+        '<label for="lcdkb-pick-payer">Your payer</label> '
+        '<input type="search" id="lcdkb-pick-payer" list="lcdkb-payer-names" autocomplete="off" '
+        'placeholder="Aetna or Novitas JH" aria-describedby="lcdkb-pick-help"></p>\n'
+        '<p id="lcdkb-pick-help" class="lcdkb-picker-help">Type a state (full name or two letters) and a payer: '
+        "your state's Medicare answer comes first, then your payer and the payers that operate there. "
+        "This browser remembers them.</p>\n"
+        f'<datalist id="lcdkb-state-names">{states}</datalist>\n'
+        f'<datalist id="lcdkb-payer-names">{payers}</datalist>\n'
+        '<div class="lcdkb-picked" aria-live="polite"></div>\n'
+        "</div>\n"
+    )
 
 
 # ---------------------------------------------------------------- payer pages
@@ -162,10 +218,16 @@ def payer_page(view: View, payer: Payer) -> str:
             "also apply: see " + link("Medicare, national rules", "medicare-national.md") + ".\n"
         )
     lines.append("## Cheat sheet\n")
+    lines.append(
+        "Every code at a glance; "
+        + link("Printable cheat sheet", "../" + payer_sheet_path(payer.id))
+        + " (one or two pages, with its sources as footnotes).\n"
+    )
     rows = [
-        [link(r.code, f"#{r.code.lower()}"), text(kb.codes[r.code]["label"])] + summary_cells(view, r) for r in rules
+        [html_link(r.code, f"#{r.code.lower()}"), text(kb.codes[r.code]["label"])] + summary_cells(view, r)
+        for r in rules
     ]
-    lines.append(table(["Code", "What"] + SUMMARY_HEADER, rows, css="lcdkb-wide"))
+    lines.append(html_table(["Code", "What"] + SUMMARY_HEADER, rows, css="lcdkb-wide lcdkb-cards"))
     lines.append("\n## Documents\n")
     for source in payer.sources:
         lines.append(heading(3, f"{text(source.id)}: {text(source.title or source.type)}"))
@@ -174,9 +236,7 @@ def payer_page(view: View, payer: Payer) -> str:
             details.insert(1, f"effective {source.effective_date}")
         place = external_link("open", source.url) if source.url else text(source.locator or "")
         lines.append(f"{text(' · '.join(details))} {badge(source.confidence)} · {place}\n")
-        lines.append(f"{provenance_line(source)}\n")
-        if source.note:
-            lines.append(f"{text(source.note)}\n")
+        lines.append(source_details([source]) + "\n")
     lines.append("## Rules by code\n")
     for rule in rules:
         lines.append(heading(3, f"{text(rule.code)}: {text(kb.codes[rule.code]['label'])}", anchor=rule.code.lower()))
@@ -220,27 +280,31 @@ def state_page(view: View, state: str) -> str:
                         f"{text(', '.join(exception['areas']))} go to Jurisdiction {other} "
                         f"({text(kb.jurisdictions[other]['contractor'].rstrip('.'))}).\n"
                     )
+    lines.append(
+        link("Printable cheat sheet", "../" + state_sheet_path(state))
+        + f": every payer's rules for the key codes in {text(entry['name'])}.\n"
+    )
     lead = state_answers(view, state, key_codes(view))
     if lead:
         lines.append(lead)
     lines.append("## Payers with rules here\n")
     rows = [
         [
-            link(p.name, f"../payers/{p.id}.md"),
+            html_link(p.name, f"../payers/{p.id}.md"),
             text(KIND_NAMES[p.kind]),
             text(where(p)),
             str(len(kb.rules_for(payer_id=p.id))),
         ]
         for p in payers
     ]
-    lines.append(table(["Payer", "Kind", "Where", "Rules"], rows))
+    lines.append(html_table(["Payer", "Kind", "Where", "Rules"], rows))
     if macs:
         lines.append("\n## Medicare contractor rules at a glance\n")
         for mac in macs:
             lines.append(f"### {text(mac.name)}\n")
             rows = [
                 [
-                    link(r.code, f"../codes/{r.code}.md"),
+                    html_link(r.code, f"../codes/{r.code}.md"),
                     text(kb.codes[r.code]["label"]),
                     facts.or_not_recorded(facts.coverage(r)),
                     facts.prior_auth_answer(r, view.today, state),
@@ -251,10 +315,10 @@ def state_page(view: View, state: str) -> str:
                 for r in kb.rules_for(payer_id=mac.id)
             ]
             lines.append(
-                table(
+                html_table(
                     ["Code", "What", "Coverage", "Prior auth", "Frequency", "Per session", "Confidence"],
                     rows,
-                    css="lcdkb-wide",
+                    css="lcdkb-wide lcdkb-cards",
                 )
             )
             lines.append("\nFull rules, sources and checklists: " + link(mac.name, f"../payers/{mac.id}.md") + ".\n")

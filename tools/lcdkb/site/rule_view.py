@@ -9,7 +9,7 @@ from functools import cached_property
 from lcdkb.freshness import next_review_due, provenance, rule_status, source_changes
 from lcdkb.model import KnowledgeBase, Payer, Rule
 from lcdkb.site import facts
-from lcdkb.site.markup import admonition, badge, external_link, link, table, text
+from lcdkb.site.markup import admonition, badge, html_external_link, html_table, link, text
 
 SUMMARY_HEADER = [
     "Coverage",
@@ -42,6 +42,16 @@ class View:
         from lcdkb.lookup import medicare_payers
 
         return {state: medicare_payers(self.kb, state) for state in self.kb.states}
+
+    @cached_property
+    def payer_states(self) -> dict[str, list[str]]:
+        """The states (codes, sorted) where each payer's rules apply (``KnowledgeBase.payers_in_state``), for the
+        state picker's data and the state cheat sheets."""
+        found: dict[str, list[str]] = {p: [] for p in self.kb.payers}
+        for state in sorted(self.kb.states):
+            for payer in self.kb.payers_in_state(state):
+                found[payer.id].append(state)
+        return found
 
 
 def short_name(kb: KnowledgeBase, payer: Payer) -> str:
@@ -82,7 +92,7 @@ def policy_ids(rule: Rule) -> str:
 
 
 def _source_ids(sources) -> str:
-    return ", ".join(external_link(s.id, s.url) if s.url else text(s.id) for s in sources)
+    return ", ".join(html_external_link(s.id, s.url) if s.url else text(s.id) for s in sources)
 
 
 def confidence_cell(rule: Rule) -> str:
@@ -166,6 +176,8 @@ def _weak(fact: dict) -> str | None:
 
 
 def rule_block(view: View, rule: Rule, applies_to: list[Payer] | None = None) -> str:
+    """One rule in full: who it applies to and its warnings in Markdown, then the facts, notes, checklist and
+    sources as one raw HTML block (billing text first; how each source was read behind "Source details")."""
     parts = []
     if applies_to and len(applies_to) > 1:
         parts.append(
@@ -173,44 +185,77 @@ def rule_block(view: View, rule: Rule, applies_to: list[Payer] | None = None) ->
             + "; ".join(link(p.name, f"../payers/{p.id}.md") + f" ({text(where(p))})" for p in applies_to)
             + "\n"
         )
-    if rule.policy_title:
-        parts.append(f"**Policy:** {text(rule.policy_title)}\n")
     warn = warnings(view, rule)
     if warn:
         parts.append(warn)
-    parts.append(table(["Fact", "Rule"], facts.full_rows(rule, view.today), css="lcdkb-facts"))
-    notes = [f"- **{row}:** {note}" for row, _ in facts.FULL_ROWS for note in facts.notes_for(rule, row)]
+    html = ['<div class="lcdkb-rule">']
+    if rule.policy_title:
+        html.append(f"<p><strong>Policy:</strong> {text(rule.policy_title)}</p>")
+    html.append(html_table(["Fact", "Rule"], facts.full_rows(rule, view.today), css="lcdkb-facts").rstrip("\n"))
+    notes = [
+        f"<li><strong>{row}:</strong> {note}</li>" for row, _ in facts.FULL_ROWS for note in facts.notes_for(rule, row)
+    ]
     if rule.facts.get("notes"):
-        notes.append(f"- {text(rule.facts['notes'])}")
+        notes.append(f"<li>{text(rule.facts['notes'])}</li>")
     if notes:
-        parts.append("**Notes**\n\n" + "\n".join(notes))
+        html.append("<p><strong>Notes</strong></p>\n<ul>" + "".join(notes) + "</ul>")
     docs = rule.facts.get("documentation")
     if docs:
-        items = "\n".join(f"- [ ] {text(item)}" for item in docs["items"])
-        parts.append(f"**Documentation checklist**{facts.mark(docs)}\n\n{items}")
+        html.append(f"<p><strong>Documentation checklist</strong>{facts.mark(docs)}</p>\n" + checklist(docs["items"]))
     not_covered = (rule.facts.get("diagnoses") or {}).get("not_covered")
     if not_covered:
-        parts.append("**Diagnoses not covered:** " + text(", ".join(not_covered)))
-    parts.append("**Sources**\n\n" + "\n".join(f"- {_source_line(s)}" for s in rule.sources))
-    parts.append(_meta_line(view, rule))
+        html.append("<p><strong>Diagnoses not covered:</strong> " + text(", ".join(not_covered)) + "</p>")
+    html.append(
+        "<p><strong>Sources</strong></p>\n<ul>" + "".join(f"<li>{_source_line(s)}</li>" for s in rule.sources) + "</ul>"
+    )
+    html.append(source_details(rule.sources))
+    html.append(_meta_line(view, rule))
+    html.append("</div>")
+    parts.append("\n".join(html))
     return "\n\n".join(parts) + "\n"
 
 
+def checklist(items: list[str]) -> str:
+    """The documentation checklist: each box labelled by its item, so a screen reader reads what it ticks."""
+    return (
+        '<ul class="task-list lcdkb-checklist">'
+        + "".join(
+            f'<li class="task-list-item"><label class="task-list-control"><input type="checkbox"> '
+            f"{text(item)}</label></li>"
+            for item in items
+        )
+        + "</ul>"
+    )
+
+
 def _source_line(source) -> str:
-    label = external_link(source.id, source.url) if source.url else text(source.id)
+    """What a biller needs of a source: its ID as a link, title, type, dates and confidence."""
+    label = html_external_link(source.id, source.url) if source.url else text(source.id)
     details = [source.type]
     if source.title:
         details.insert(0, source.title)
     if source.effective_date:
         details.append(f"effective {source.effective_date}")
     details.append(f"checked {source.checked}")
-    line = f"{label}: {text(' · '.join(details))} {badge(source.confidence)}"
-    if source.locator and not source.url:
-        line += f" (copy: {text(source.locator)})"
-    line += "<br>" + provenance_line(source)
-    if source.note:
-        line += f"<br><small>{text(source.note)}</small>"
-    return line
+    return f"{label}: {text(' · '.join(details))} {badge(source.confidence)}"
+
+
+def source_details(sources) -> str:
+    """How each source was read (provenance, the copy read, research notes), collapsed and left out of the search
+    index: the desk reads the facts; a reviewer opens this."""
+    items = []
+    for source in sources:
+        line = f"<strong>{text(source.id)}:</strong> " + provenance_line(source)
+        if source.locator and not source.url:
+            line += f" (copy: {text(source.locator)})"
+        if source.note:
+            line += f"<br><small>{text(source.note)}</small>"
+        items.append(f"<li>{line}</li>")
+    return (
+        '<details class="lcdkb-source-details" data-pagefind-ignore><summary>Source details</summary>\n<ul>'
+        + "".join(items)
+        + "</ul>\n</details>"
+    )
 
 
 def provenance_line(source) -> str:
@@ -218,7 +263,7 @@ def provenance_line(source) -> str:
     that was read."""
     line = text(provenance(source))
     if source.read_from:
-        line += " (" + external_link("the copy read", source.read_from) + ")"
+        line += " (" + html_external_link("the copy read", source.read_from) + ")"
     return line
 
 
@@ -231,8 +276,8 @@ def _meta_line(view: View, rule: Rule) -> str:
     if rule.file:
         path = f"lcd_data/{rule.file}"
         line += " · " + (
-            external_link("Edit this entry", view.edit_base + path) + f" (line {rule.line})"
+            html_external_link("Edit this entry", view.edit_base + path) + f" (line {rule.line})"
             if view.edit_base
-            else f"Edit this entry: `{path}` line {rule.line}"
+            else f"Edit this entry: <code>{text(path)}</code> line {rule.line}"
         )
-    return line + "\n{: .lcdkb-meta }"
+    return f'<p class="lcdkb-meta">{line}</p>'

@@ -226,7 +226,9 @@
 
   input.addEventListener("focus", () => {
     load().catch(() => {});
-    if (input.value.trim() && list.childElementCount) open();
+  });
+  input.addEventListener("click", () => {
+    if (input.value.trim() && shown === input.value.trim()) open();
   });
   input.addEventListener("input", () => {
     clearTimeout(timer);

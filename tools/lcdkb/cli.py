@@ -340,6 +340,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _data_option(coverage)
     coverage.set_defaults(run=_run_coverage)
+
+    from lcdkb.denials.command_line import add_denials_commands  # argparse only; duckdb etc. load when run
+
+    add_denials_commands(commands, common, _data_option, _date)
     return parser
 
 

@@ -74,7 +74,9 @@ def to_lines(kb: KnowledgeBase, remit: Remit, hasher: Callable[[str], str], paye
         try:
             payer_ids.append(resolve_payer(kb, txn.payer_name, txn.payee_state, payer))
         except PayerProblem as exc:
-            where = f"segment {txn.payer_segment} (N1)" if not txn.trace.startswith("csv:") else f"line {txn.payer_segment}"
+            where = (
+                f"segment {txn.payer_segment} (N1)" if not txn.trace.startswith("csv:") else f"line {txn.payer_segment}"
+            )
             raise FileProblem(f"{where}: {exc}") from None
     keys, claim_hashes, payers, paid = [], [], [], []
     transactions = remit.transactions

@@ -68,8 +68,16 @@ SCHEMA = {
             "properties": {name: {"type": "string", "minLength": 3} for name in GROUP_ORDER},
         },
         "routine": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z0-9]{1,4}$"}},
-        "carc": {"type": "object", "propertyNames": {"pattern": "^[A-Z0-9]{1,4}$"}, "additionalProperties": _CODE_ENTRY},
-        "rarc": {"type": "object", "propertyNames": {"pattern": "^[A-Z]{1,2}[0-9]{1,4}$"}, "additionalProperties": _CODE_ENTRY},
+        "carc": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[A-Z0-9]{1,4}$"},
+            "additionalProperties": _CODE_ENTRY,
+        },
+        "rarc": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[A-Z]{1,2}[0-9]{1,4}$"},
+            "additionalProperties": _CODE_ENTRY,
+        },
     },
 }
 

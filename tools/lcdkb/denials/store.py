@@ -144,7 +144,7 @@ class Store:
 
     def add(self, file_hash: str, name: str, kind: str, lines: Lines) -> int:
         """Add one file's lines in one transaction; the number of lines that were new."""
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped]
 
         incoming = pa.table(
             {

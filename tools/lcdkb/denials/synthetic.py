@@ -80,6 +80,7 @@ class Scenario:
     names: list[str] = field(default_factory=list)  # filled: every patient name written
     member_ids: list[str] = field(default_factory=list)  # filled: every member ID written
     claim_ids: list[str] = field(default_factory=list)  # filled: every patient control number written
+    planted_claims: list[dict] = field(default_factory=list)  # filled: a claims-CSV row for each planted denial
 
 
 @dataclass
@@ -93,6 +94,7 @@ class _Line:
     remark: str | None
     dos: date
     units: int = 1
+    planted: bool = False
 
 
 def write_files(folder: Path, scenario: Scenario | None = None) -> list[Path]:
@@ -108,6 +110,9 @@ def write_files(folder: Path, scenario: Scenario | None = None) -> list[Path]:
             control += 1
             claims = _claims(scenario, rng, payer_id, week, paid_on)
             text = _interchange(name, state, filing, paid_on, control, claims, rng, scenario)
+            for row in scenario.planted_claims:
+                row.setdefault("payer_id", payer_id)
+                row.setdefault("state", state)
             path = folder / f"remit-{paid_on:%Y%m%d}-{index + 1:02d}.835"
             path.write_text(text, encoding="ascii")
             paths.append(path)
@@ -139,7 +144,9 @@ def _planted_lines(scenario: Scenario, payer_id: str, week: int) -> list[tuple[s
 def _claims(scenario: Scenario, rng: random.Random, payer_id: str, week: int, paid_on: date) -> list[list[_Line]]:
     claims: list[list[_Line]] = []
     for code, carc, rarc in _planted_lines(scenario, payer_id, week):
-        claims.append([_denied(code, carc, rarc, paid_on - timedelta(days=rng.randint(10, 30)))])
+        line = _denied(code, carc, rarc, paid_on - timedelta(days=rng.randint(10, 30)))
+        line.planted = True
+        claims.append([line])
     for _ in range(scenario.claims_per_file):
         dos = paid_on - timedelta(days=rng.randint(10, 30))
         lines = []
@@ -218,6 +225,16 @@ def _claim(lines: list[_Line], filing: str, rng: random.Random, scenario: Scenar
     status = "4" if paid == 0 else "1"
     control = f"{rng.randint(10**12, 10**13 - 1)}"
     dos = min(line.dos for line in lines)
+    scenario.planted_claims += [
+        {
+            "claim_id": claim_id,
+            "date_of_service": line.dos.isoformat(),
+            "code": line.code,
+            "carc": line.adjustments[0][1],
+        }
+        for line in lines
+        if line.planted
+    ]
     out = [
         f"CLP*{claim_id}*{status}*{charge:.2f}*{paid:.2f}*{patient:.2f}*{filing}*{control}*11*1",
         f"NM1*QC*1*{last}*{first}****MI*{member}",
@@ -238,3 +255,27 @@ def _claim(lines: list[_Line], filing: str, rng: random.Random, scenario: Scenar
         if line.remark:
             out.append(f"LQ*HE*{line.remark}")
     return out
+
+
+# What the practice wrote on each planted claim, for ``lcdkb denials report --claims``: the diagnosis spike's claims
+# carry the non-billable M79.1, the prior-auth spike's claims say no authorization was on file; the others are clean.
+_CLAIM_DETAILS = {
+    "11": {"diagnoses": "M79.1", "prior_auth": ""},
+    "197": {"diagnoses": "M47.816", "prior_auth": "no"},
+}
+
+
+def write_claims_csv(path: Path, scenario: Scenario) -> int:
+    """The claims CSV (``lcdkb check`` columns) of every planted denial; the number of rows."""
+    import csv
+
+    columns = ["claim_id", "date_of_service", "payer_id", "state", "place_of_service", "code", "modifiers", "units"]
+    columns += ["diagnoses", "prior_auth"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in scenario.planted_claims:
+            details = _CLAIM_DETAILS.get(row["carc"], {"diagnoses": "M54.16", "prior_auth": ""})
+            modifiers = " ".join(CODES[row["code"]][2])
+            writer.writerow({**row, **details, "place_of_service": "11", "modifiers": modifiers, "units": "1"})
+    return len(scenario.planted_claims)

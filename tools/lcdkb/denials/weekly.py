@@ -114,7 +114,7 @@ remark_group AS (
 )
 SELECT s.payer_id, s.code, date_trunc('week', s.paid_date)::DATE AS week,
        CASE WHEN c.refine AND g.grp IS NOT NULL THEN g.grp ELSE coalesce(c.grp, 'other') END AS reason,
-       x.carc, s.billed - s.paid AS amount, s.line_key
+       x.carc, s.billed - s.paid AS amount, s.line_key, s.claim_hash, s.dos
 FROM scoped s JOIN main_adjustment x ON x.line_key = s.line_key
 LEFT JOIN carc_map c ON c.code = x.carc LEFT JOIN remark_group g ON g.line_key = s.line_key
 """

@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NoReturn
 
 KNOWN_SEGMENTS = frozenset(
-    "ISA GS ST BPR TRN CUR REF DTM N1 N2 N3 N4 PER RDM LX TS3 TS2 CLP CAS NM1 MIA MOA AMT QTY SVC LQ PLB SE GE IEA".split()
+    ("ISA", "GS", "ST", "BPR", "TRN", "CUR", "REF", "DTM", "N1", "N2", "N3", "N4", "PER", "RDM", "LX", "TS3", "TS2")
+    + ("CLP", "CAS", "NM1", "MIA", "MOA", "AMT", "QTY", "SVC", "LQ", "PLB", "SE", "GE", "IEA")
 )
 ADJUSTMENT_GROUPS = frozenset(("CO", "PR", "OA", "PI", "CR"))
 _AMOUNT = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
@@ -118,7 +120,7 @@ class _Reader:
         self.line = -1  # index of the open service line, -1 when none
         self.line_adjusted = 0.0
 
-    def fail(self, message: str):
+    def fail(self, message: str) -> NoReturn:
         raise X12Problem(self.number, self.seg_id, message)
 
     def read(self) -> Remit:
@@ -362,7 +364,8 @@ class _Reader:
         remit.adj_amount.append(amount)
 
     def svc(self, fields: list[str]) -> None:
-        if self.claim is None:
+        claim = self.claim
+        if claim is None:
             self.fail("a service line (SVC) outside a claim")
         self.close_line()
         composite = self.value(fields, 1).split(self.component)
@@ -380,7 +383,7 @@ class _Reader:
         self.line_adjusted = 0.0
         assert self.txn is not None
         remit.line_txn.append(len(remit.transactions))
-        remit.line_claim.append(self.claim)
+        remit.line_claim.append(claim)
         remit.line_number.append(self.claim_lines)
         remit.line_status.append(self.claim_status)
         remit.line_qualifier.append(composite[0])

@@ -31,8 +31,8 @@ ELEMENT_PROBLEMS = {
 
 def first_problem(text: str) -> str | None:
     """The first problem pyx12 finds, as 'segment N (ID): ...', or None when the file is valid."""
-    import pyx12.params
-    import pyx12.x12n_document
+    import pyx12.params  # type: ignore[import-untyped]
+    import pyx12.x12n_document  # type: ignore[import-untyped]
 
     logging.getLogger("pyx12").setLevel(logging.CRITICAL)
     report = io.StringIO()

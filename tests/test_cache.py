@@ -241,3 +241,51 @@ def test_the_fingerprint_covers_lcdkb_itself(tmp_path, monkeypatch):
     module = package / "lookup.py"
     module.write_text(module.read_text() + "\n")
     assert cache.fingerprint(data) != before
+
+
+def _later(monkeypatch, seconds=3600):
+    """Run the clock forward, so every file counts as settled and is fingerprinted by its status."""
+    now = cache.time.time_ns()
+    monkeypatch.setattr(cache.time, "time_ns", lambda: now + seconds * 1_000_000_000)
+
+
+def test_a_settled_file_is_fingerprinted_by_status_without_reading_it(data_dir, monkeypatch):
+    _later(monkeypatch)
+    before = cache.fingerprint(data_dir)
+    monkeypatch.setattr(cache.hashlib, "file_digest", lambda *a: pytest.fail("a settled file was read"))
+    assert cache.fingerprint(data_dir) == before
+
+
+def test_a_settled_file_replaced_with_the_same_size_and_mtime_changes_the_fingerprint(data_dir, monkeypatch):
+    """A copy tool that writes a new file and renames it over the old one, keeping size and mtime."""
+    _later(monkeypatch)
+    mac = data_dir / "payers" / "fixture-mac.yaml"
+    before_stat = mac.stat()
+    before = cache.fingerprint(data_dir)
+    replacement = mac.with_name(".incoming")
+    replacement.write_text(mac.read_text().replace("max: 2, source: summary-1", "max: 3, source: summary-1"))
+    os.utime(replacement, ns=(before_stat.st_atime_ns, before_stat.st_mtime_ns))
+    os.replace(replacement, mac)
+    assert mac.stat().st_size == before_stat.st_size and mac.stat().st_mtime_ns == before_stat.st_mtime_ns
+    assert cache.fingerprint(data_dir) != before
+
+
+def test_a_recently_changed_file_is_fingerprinted_by_content(data_dir, monkeypatch):
+    """Within SETTLED_SECONDS two writes could share a status, so the contents decide."""
+    mac = data_dir / "payers" / "fixture-mac.yaml"
+    read = []
+    real = cache.hashlib.file_digest
+    monkeypatch.setattr(
+        cache.hashlib, "file_digest", lambda handle, name: read.append(handle.name) or real(handle, name)
+    )
+    cache.fingerprint(data_dir)
+    assert str(mac) in read
+
+
+def test_a_single_code_check_reads_only_that_codes_cache_file(data_dir, capsys, monkeypatch):
+    lookup(data_dir, capsys)
+    (cache._folder(data_dir) / "all.json").unlink()  # the whole model is not needed for one code
+    monkeypatch.setattr("lcdkb.validate.validate", lambda *a, **k: pytest.fail("the data was read again"))
+    args = ["check", "--code", "64483", "--payer", "fixture-mac", "--date", "2026-01-15", "--data", str(data_dir)]
+    main(args)
+    assert "64483" in capsys.readouterr().out

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -80,6 +79,8 @@ def snapshot_date(environ=os.environ) -> str:
 def write_bundle(repo: Path, package: Path, environ=os.environ) -> dict:
     """Copy the repository's data, schemas and site sources into the built package ``package`` (its lcdkb/
     folder) and record the snapshot. Returns the manifest."""
+    import shutil  # only when building the package: every command imports this module
+
     target = package / "_bundle"
     shutil.rmtree(target, ignore_errors=True)
     ignore = shutil.ignore_patterns("__pycache__", ".*")

@@ -752,8 +752,10 @@ def _run_check(args) -> int:
         raise UsageError("--max-claims-mib must be 1 or more")
     max_bytes = args.max_claims_mib * 2**20
     source = _open_claims(args.claims, max_bytes) if args.claims else None
+    codes = {code.strip().upper() for code in args.code or ()}
     try:
-        kb = _load_model(args, cached=True)
+        # Flags for one code need only that code's rules: the cache's shard for it (see lcdkb.cache.load).
+        kb = _load_model(args, cached=True, code=codes.pop() if source is None and len(codes) == 1 else None)
         if kb is None:
             return 1
         if source is None:

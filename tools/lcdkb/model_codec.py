@@ -7,7 +7,7 @@ foreign file can never become a half-built model.
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
 
 from lcdkb.model import KnowledgeBase, Payer, Rule, Source
@@ -18,25 +18,47 @@ class CodecError(ValueError):
 
 
 _SCALARS = (str, int, float, bool, type(None))
-_SOURCE_FIELDS = {f.name for f in fields(Source)}
+_SOURCE_FIELD_ORDER = tuple(f.name for f in fields(Source))
+_SOURCE_FIELDS = set(_SOURCE_FIELD_ORDER)
+_RULE_FIELDS = tuple(f.name for f in fields(Rule))
+_PAYER_FIELDS = tuple(f.name for f in fields(Payer))
 _SOURCE_REQUIRED = {"id", "type", "checked", "confidence"}
 
 
 def to_plain(kb: KnowledgeBase) -> dict:
+    """The model as JSON-ready data. Values are shared with the model, not copied (``dataclasses.asdict`` would
+    deep-copy every fact): serialize the result, do not change it."""
+    return {**catalogues_plain(kb), "rules": [rule_plain(r) for r in kb.rules]}
+
+
+def catalogues_plain(kb: KnowledgeBase) -> dict:
+    """Everything in ``to_plain`` but the rules, in the same order (the part every per-code cache file shares)."""
     return {
         "codes": kb.codes,
         "states": kb.states,
         "jurisdictions": kb.jurisdictions,
         "modifiers": kb.modifiers,
         "diagnoses": kb.diagnoses,
-        "catalogue_sources": [asdict(s) for s in kb.catalogue_sources.values()],
+        "catalogue_sources": [_source_plain(s) for s in kb.catalogue_sources.values()],
         "payers": [_payer_plain(p) for p in kb.payers.values()],
-        "rules": [asdict(r) for r in kb.rules],
     }
 
 
+def rule_plain(rule: Rule) -> dict:
+    plain = {name: getattr(rule, name) for name in _RULE_FIELDS}
+    plain["sources"] = [_source_plain(s) for s in rule.sources]
+    return plain
+
+
+def _source_plain(source: Source) -> dict:
+    return {name: getattr(source, name) for name in _SOURCE_FIELD_ORDER}
+
+
 def _payer_plain(payer: Payer) -> dict:
-    return {**asdict(payer), "path": str(payer.path) if payer.path is not None else None}
+    plain = {name: getattr(payer, name) for name in _PAYER_FIELDS}
+    plain["path"] = str(payer.path) if payer.path is not None else None
+    plain["sources"] = [_source_plain(s) for s in payer.sources]
+    return plain
 
 
 def from_plain(document) -> KnowledgeBase:

@@ -57,3 +57,13 @@ def test_load_export_rejects_other_files(tmp_path):
     path.write_text('{"schema_version": "2.0.0"}')
     with pytest.raises(ValueError, match="not an lcdkb API v1 export"):
         api.load_export(path)
+
+
+def test_load_export_refuses_a_state_file_that_only_refers_to_its_rules(tmp_path):
+    """A state file (1.2.0) lists its rules by reference: loading it would give a model without them."""
+    path = tmp_path / "TX.json"
+    path.write_bytes(render()["states/TX.json"])
+    with pytest.raises(ValueError, match="refers to its rules"):
+        api.load_export(path)
+    path.write_bytes(render()["payers/fixture-mac.json"])
+    assert api.load_export(path).rules

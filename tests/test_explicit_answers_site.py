@@ -165,7 +165,7 @@ def test_the_cheat_sheet_on_an_earlier_date_reads_required(kb):
 
 def test_64495_in_the_export_reads_not_required_in_hospital_outpatient_now_and_required_in_january_2024(kb, export):
     all_doc = json.loads(export["all.json"])
-    assert all_doc["status_as_of"] == "2026-11-28" and all_doc["schema_version"] == "1.1.0"
+    assert all_doc["status_as_of"] == "2026-11-28" and all_doc["schema_version"] == "1.2.0"
     record = next(r for r in all_doc["rules"] if r["id"] == "medicare-national/64495")
     hospital = record["prior_auth_answers"]["hospital-outpatient"]
     assert (hospital["status"], hospital["crd_code"]) == ("not-required", "no-auth")

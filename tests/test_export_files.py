@@ -43,7 +43,7 @@ def test_published_schema_rejects_a_broken_rule(files):
 
 def test_envelope_contract(files):
     all_doc = doc(files, "all.json")
-    assert all_doc["schema_version"] == "1.1.0"
+    assert all_doc["schema_version"] == "1.2.0"
     assert all_doc["generated_at"] == "2026-02-01T00:00:00Z" and all_doc["status_as_of"] == "2026-02-01"
     assert all_doc["scope"] == {"kind": "all", "id": None}
     assert all_doc["counts"] == {"payers": 2, "codes": 5, "rules": 4}
@@ -119,6 +119,20 @@ def test_state_slice_has_the_mac_and_payers_listing_the_state(files):
     assert [p["id"] for p in doc(files, "states/PR.json")["payers"]] == []
     virginia = next(s for s in doc(files, "states/VA.json")["states"] if s["code"] == "VA")
     assert (virginia["jurisdiction"], virginia["jurisdictions"]) == ("JM", ["JM", "JL"])
+
+
+def test_state_slices_refer_to_their_rules_instead_of_repeating_them(files):
+    """Since 1.2.0: a rule is written once per payer file and code file (and all.json), never once per state."""
+    texas = doc(files, "states/TX.json")
+    assert texas["rules"] == []
+    expected = [r for r in doc(files, "all.json")["rules"] if r["payer_id"] in {"fixture-commercial", "fixture-mac"}]
+    assert [ref["id"] for ref in texas["rule_refs"]] == [r["id"] for r in expected]
+    assert texas["counts"]["rules"] == len(expected) > 0
+    for ref in texas["rule_refs"]:
+        assert ref["id"] in [r["id"] for r in doc(files, ref["file"])["rules"]]
+    assert {c["code"] for c in texas["codes"]} >= {r["code"] for r in expected}
+    copies = sum(len(doc(files, path)["rules"]) for path in files if path.startswith("states/"))
+    assert copies == 0
 
 
 def test_sorted_keys_and_trailing_newline(files):

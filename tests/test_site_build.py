@@ -27,7 +27,7 @@ def test_build_writes_pages_search_index_and_exports(built):
     assert (built / "pagefind" / "pagefind.js").is_file() and list((built / "pagefind" / "index").glob("*.pf_index"))
     assert not (built / "search" / "search_index.json").exists()
     assert "64483" in json.loads((built / "search" / "aliases.json").read_text())["identifiers"]
-    assert json.loads((built / "api" / "v1" / "all.json").read_text())["schema_version"] == "1.1.0"
+    assert json.loads((built / "api" / "v1" / "all.json").read_text())["schema_version"] == "1.2.0"
 
 
 def test_only_the_article_is_indexed_and_pages_carry_their_keywords(built):

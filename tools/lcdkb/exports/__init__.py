@@ -3,5 +3,7 @@
 records -> (slices, csv_table, changes) -> writer. ``reader`` turns an export back into the model.
 """
 
-SCHEMA_VERSION = "1.1.0"  # 1.1.0: rules gain prior_auth_answers (rules.csv: prior_auth_<setting>)
+SCHEMA_VERSION = "1.2.0"
+# 1.1.0: rules gain prior_auth_answers (rules.csv: prior_auth_<setting>).
+# 1.2.0: state slices refer to their rules (rule_refs) and their rules list is empty.
 API_DIR = "api/v1"

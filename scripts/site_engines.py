@@ -19,7 +19,9 @@ text, and the tags, attributes and classes inside the main content element). rep
 holds the same.
 
 Builds run without --strict, so warnings are counted and shown rather than fatal; differences are reported, not
-failures. --browser also drives each site in headless chromium: the search queries of tests/test_site_browser.py,
+failures. Each built site is then indexed with Pagefind as `lcdkb build` does (the theme override, overrides/, comes
+along: Material and Zensical show its search box in the header, the classic theme in its navigation bar).
+--browser also drives each site in headless chromium: the search queries of tests/test_site_browser.py in that box,
 the table script on payers/, requests to other hosts and script errors. Exit status: 0 every engine built; 1 an
 engine failed to build; 2 bad arguments, data that does not validate, no MkDocs + Material here, or an output
 folder this script did not make; 3 an engine could not be installed (is the package index reachable?).
@@ -77,7 +79,6 @@ class Engine:
     packages: tuple[str, ...]  # what the venv installs (versions from engines-constraints.txt); () = this Python
     versions_of: tuple[str, ...]  # distributions whose versions the report shows
     style: str  # how the engine logs and is called: "mkdocs" or "zensical"
-    search_ui: str  # which SEARCH_UI drives its search box in --browser
 
     def command(self, python: Path, config: Path) -> list[str]:
         if self.style == "zensical":
@@ -93,11 +94,15 @@ class Engine:
         if self.name == "properdocs":
             language = (base.get("theme") or {}).get("language", "en")
             # highlightjs: false, or every page loads highlight.js and its styles from cdnjs.
+            # custom_dir: our main.html marks what Pagefind indexes and puts the search box into the navigation bar.
             config["theme"] = {"name": "mkdocs", "locale": language, "highlightjs": False}
+            custom_dir = (base.get("theme") or {}).get("custom_dir")
+            if custom_dir:
+                config["theme"]["custom_dir"] = custom_dir
         return config
 
 
-REFERENCE = Engine("mkdocs", "MkDocs + Material (reference)", (), ("mkdocs", "mkdocs-material"), "mkdocs", "material")
+REFERENCE = Engine("mkdocs", "MkDocs + Material (reference)", (), ("mkdocs", "mkdocs-material"), "mkdocs")
 ENGINES = {
     engine.name: engine
     for engine in (
@@ -107,7 +112,6 @@ ENGINES = {
             ("properdocs", "properdocs-theme-mkdocs", "pymdown-extensions"),
             ("properdocs", "properdocs-theme-mkdocs", "pymdown-extensions", "Markdown"),
             "mkdocs",
-            "classic",
         ),
         Engine(
             "properdocs-material",
@@ -115,14 +119,12 @@ ENGINES = {
             ("properdocs", "mkdocs-material"),
             ("properdocs", "mkdocs-material", "mkdocs"),
             "mkdocs",
-            "material",
         ),
         Engine(
             "zensical",
             "Zensical",
             ("zensical",),
             ("zensical", "pymdown-extensions", "Markdown"),
-            "zensical",
             "zensical",
         ),
     )
@@ -209,9 +211,10 @@ def versions(python: Path, names: tuple[str, ...]) -> dict[str, str]:
 # ---------------------------------------------------------------- the Markdown, once
 
 
-def generate_markdown(data: Path, target: Path) -> tuple[dict, int]:
-    """The site's Markdown (generated pages, docs/, exports) in ``target``, as `lcdkb build` writes it. Returns the
-    repository's mkdocs.yml settings and the number of generated pages."""
+def generate_markdown(data: Path, target: Path):
+    """The site's Markdown (generated pages, docs/, the exports' empty stand-ins) in ``target``, as `lcdkb build`
+    writes it, and the theme override folder beside it (``overrides/``, where mkdocs.yml's relative custom_dir finds
+    it). Returns the repository's mkdocs.yml settings, the number of generated pages and the model."""
     from lcdkb import api
     from lcdkb.exports.render import render_export
     from lcdkb.exports.slices import stamp_for
@@ -224,7 +227,10 @@ def generate_markdown(data: Path, target: Path) -> tuple[dict, int]:
     stamp = stamp_for(kb, os.environ)
     view = View(kb, stamp.status_as_of, edit_base(config))
     count = generate_docs(view, target, docs, render_export(kb, environ=os.environ), stamp.generated_at)
-    return config, count
+    custom_dir = (config.get("theme") or {}).get("custom_dir")
+    if custom_dir:
+        shutil.copytree(config_path.parent / custom_dir, target.parent / custom_dir, dirs_exist_ok=True)
+    return config, count, kb
 
 
 # ---------------------------------------------------------------- one build
@@ -312,6 +318,19 @@ def _link_at(path: Path, line: int, column: int) -> str | None:
     return text[start + 1 : end] if 0 <= start < end else None
 
 
+def add_search(result: dict, site: Path, kb) -> None:
+    """Run Pagefind over a built site as `lcdkb build` does (search/aliases.json and pagefind/); a failure is
+    reported, not fatal."""
+    from lcdkb.site.search_index import SearchIndexError, index_site
+
+    if not result["built"]:
+        return
+    try:
+        index_site(site, kb)
+    except SearchIndexError as problem:
+        result["pagefind_error"] = str(problem)
+
+
 # ---------------------------------------------------------------- what a built site holds
 
 
@@ -322,7 +341,8 @@ def inspect_site(site: Path, markdown: Path, skip: str) -> dict:
     )
     return {
         "pages": pages,
-        "uncopied_files": [name for name in copied if not (site / name).is_file()],
+        # The exports' stand-ins are excluded from the build on purpose (`lcdkb build` writes the real files).
+        "uncopied_files": [name for name in copied if not (site / name).is_file() and not name.startswith(skip + "/")],
         "search_index": find_search_index(site, skip),
         "external_resources": external_resources(site, skip),
     }
@@ -333,8 +353,17 @@ def _under(path: Path, root: Path, folder: str) -> bool:
 
 
 def find_search_index(site: Path, skip: str) -> list[dict]:
-    """JSON files (outside the exports) shaped like a search index: a config and a list of entries."""
+    """Pagefind's index (pagefind/pagefind-entry.json, with its page count), and JSON files (outside the exports)
+    shaped like a theme's own search index: a config and a list of entries."""
     found = []
+    entry = site / "pagefind" / "pagefind-entry.json"
+    if entry.is_file():
+        try:
+            languages = json.loads(entry.read_text(encoding="utf-8")).get("languages", {})
+            pages = sum(int(language.get("page_count", 0)) for language in languages.values())
+        except (OSError, ValueError, AttributeError, TypeError):
+            pages = 0
+        found.append({"path": "pagefind/pagefind-entry.json", "entries": pages, "shape": ["pagefind"]})
     for path in sorted(site.rglob("*.json")):
         if _under(path, site, skip):
             continue
@@ -351,7 +380,6 @@ def find_search_index(site: Path, skip: str) -> list[dict]:
                         "path": path.relative_to(site).as_posix(),
                         "entries": len(data[key]),
                         "shape": sorted(data),
-                        "separator": (data["config"] or {}).get("separator"),
                     }
                 )
     return found
@@ -542,26 +570,12 @@ QUERIES = (
     ("Novitas", "/payers/medicare-j"),
     ("Texas", "/states/tx/"),
 )
-# How each theme's search is driven: what to click first, where to type, what the result links are. Material's
-# box is in the page; Zensical's opens from a header button as a dialog in an open shadow root, whose minified
-# class names change between releases, so its parts are found by ARIA role; the classic theme has a Bootstrap
-# modal opened from the navbar.
-SEARCH_UI = {
-    "material": {"open": None, "box": "input.md-search__input", "results": "li.md-search-result__item a"},
-    "zensical": {
-        "open": "button.md-search__button",
-        "box": "role=combobox[name='Search']",
-        "results": "role=listbox[name='Search results'] >> role=option",
-    },
-    "classic": {
-        "open": "a[data-bs-target='#properdocs_search_modal']",
-        "box": "#properdocs-search-query",
-        "results": "#properdocs-search-results article a",
-    },
-}
+# The search box every engine shows: ours (overrides/partials/lcdkb-search.html, docs/javascripts/search.js over
+# Pagefind), which Material and Zensical put into the header and the classic theme into its navigation bar.
+SEARCH_UI = {"open": None, "box": "input#lcdkb-search-input", "results": "#lcdkb-search-results a.lcdkb-search-hit"}
 
 
-def probe_in_browser(site: Path, ui_name: str, chromium: str) -> dict:
+def probe_in_browser(site: Path, chromium: str) -> dict:
     """Serve ``site`` on 127.0.0.1 and drive it in headless chromium: the search queries, the table script on
     payers/, and every request that left the server or script error on the way."""
     import functools
@@ -576,7 +590,7 @@ def probe_in_browser(site: Path, ui_name: str, chromium: str) -> dict:
         def log_message(self, *args):
             pass
 
-    ui = SEARCH_UI[ui_name]
+    ui = SEARCH_UI
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -610,14 +624,7 @@ def probe_in_browser(site: Path, ui_name: str, chromium: str) -> dict:
                     box.click()
                     box.press_sequentially(query, delay=20)
                     links = page.locator(ui["results"])
-                    # The classic theme searches on keyup only, and drops a query typed before its worker has
-                    # built the index: press a harmless key again until results come (8 s at most).
-                    for _ in range(8):
-                        try:
-                            links.first.wait_for(state="attached", timeout=1_000)
-                            break
-                        except PlaywrightError:
-                            box.press("End")
+                    links.first.wait_for(state="attached", timeout=8_000)
                     paths = links.evaluate_all(
                         "els => els.slice(0, 5).map(a => new URL(a.getAttribute('href'), location.href).pathname)"
                     )
@@ -689,14 +696,18 @@ def report_text(report: dict) -> str:
         uncopied = result["uncopied_files"]
         lines.append(f"files from the Markdown folder not copied: {len(uncopied)}{_some(uncopied)}")
         indexes = result["search_index"]
-        if indexes:
-            for index in indexes:
+        for index in indexes:
+            if index["shape"] == ["pagefind"]:
+                lines.append(f"search index: {index['path']} (Pagefind, {index['entries']} pages)")
+            else:
                 lines.append(
                     f"search index: {index['path']} ({index['entries']} entries; keys {', '.join(index['shape'])};"
-                    f" separator {'kept' if index['separator'] == report['separator'] else 'NOT kept'})"
+                    " the theme's own, unused: the pages use the Pagefind box)"
                 )
-        else:
+        if not indexes:
             lines.append("search index: none found")
+        if result.get("pagefind_error"):
+            lines.append(f"Pagefind: FAILED: {result['pagefind_error'][:300]}")
         hosts = result["external_resources"]
         lines.append(
             "resources from other hosts: "
@@ -822,7 +833,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / OUT_MARK).write_text("made by scripts/site_engines.py; replaced by its next run\n", encoding="utf-8")
     markdown = out / "markdown"
     try:
-        base, count = generate_markdown(args.data, markdown)
+        base, count, kb = generate_markdown(args.data, markdown)
     except (DataError, OSError, ValueError) as problem:
         print(f"could not generate the Markdown: {problem}", file=sys.stderr)
         return 2
@@ -835,6 +846,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
     reference = build(REFERENCE, Path(sys.executable), base, out)
+    add_search(reference, out / REFERENCE.name, kb)
     if not reference["built"]:
         print(
             report_text(
@@ -844,7 +856,6 @@ def main(argv: list[str] | None = None) -> int:
                     "data": str(args.data),
                     "markdown": str(markdown),
                     "generated_pages": count,
-                    "separator": None,
                 }
             )
         )
@@ -855,6 +866,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for engine in engines:
         result = build(engine, pythons[engine.name], base, out)
+        add_search(result, out / engine.name, kb)
         if result["built"]:
             result.update(inspect_site(out / engine.name, markdown, skip))
             result["pages_compared"] = {
@@ -864,14 +876,11 @@ def main(argv: list[str] | None = None) -> int:
     if chromium:
         for result, engine in [(reference, REFERENCE), *zip(results, engines, strict=True)]:
             if result["built"]:
-                result["browser"] = probe_in_browser(out / engine.name, engine.search_ui, chromium)
-    plugins = base.get("plugins") or []
-    search = next((p["search"] for p in plugins if isinstance(p, dict) and "search" in p), None) or {}
+                result["browser"] = probe_in_browser(out / engine.name, chromium)
     report = {
         "data": str(args.data),
         "markdown": str(markdown),
         "generated_pages": count,
-        "separator": search.get("separator"),
         "reference": reference,
         "engines": results,
     }

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -60,7 +61,9 @@ def test_both_engines_build_and_the_script_says_so(run):
     assert "RESULT: every engine built" in done.stdout
 
 
-def test_the_report_names_where_each_search_index_lives(run):
+def test_every_engine_gets_the_pagefind_index_and_the_report_names_it(run):
+    """Pagefind runs over each engine's output as `lcdkb build` runs it over MkDocs'; Zensical still writes its own
+    index too (unused: the theme override's search box reads Pagefind's)."""
     done, report = run
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     indexes = {
@@ -68,12 +71,18 @@ def test_the_report_names_where_each_search_index_lives(run):
         for result in [report["reference"], *report["engines"]]
     }
     assert indexes == {
-        "mkdocs": ["search/search_index.json"],
-        "properdocs": ["search/search_index.json"],
-        "zensical": ["search.json"],
+        "mkdocs": ["pagefind/pagefind-entry.json"],
+        "properdocs": ["pagefind/pagefind-entry.json"],
+        "zensical": ["pagefind/pagefind-entry.json", "search.json"],
     }
-    assert "search index: search/search_index.json" in done.stdout
-    assert "search index: search.json" in done.stdout
+    pages = {
+        result["engine"]: result["search_index"][0]["entries"] for result in [report["reference"], *report["engines"]]
+    }
+    assert len(set(pages.values())) == 1 and pages["mkdocs"] > 100, pages
+    assert done.stdout.count("search index: pagefind/pagefind-entry.json (Pagefind, ") == 3
+    for result in report["engines"]:  # the theme override's search box is on every engine's pages
+        html = (Path(result["site"]) / "index.html").read_text(encoding="utf-8")
+        assert 'id="lcdkb-search-input"' in html, result["engine"]
 
 
 def test_the_report_compares_pages_and_key_content(run):

@@ -15,6 +15,9 @@ not added again, so importing the same remits twice adds nothing.
 
 from __future__ import annotations
 
+import atexit
+import functools
+import gc
 import hashlib
 import os
 import secrets
@@ -43,6 +46,16 @@ _TABLES = (
 
 class StoreError(Exception):
     pass
+
+
+@functools.cache
+def _duckdb():
+    """The duckdb module. At exit, objects ``lcdkb.gc_pause`` froze are unfrozen first: DuckDB's bindings
+    (nanobind) report their own types as leaked when the final collection cannot reach them."""
+    import duckdb
+
+    atexit.register(gc.unfreeze)
+    return duckdb
 
 
 def default_path() -> Path:
@@ -86,7 +99,7 @@ class Store:
     """An open denial database. Use as a context manager; ``read_only`` for reports."""
 
     def __init__(self, path: Path, read_only: bool = False):
-        import duckdb
+        duckdb = _duckdb()
 
         self.path = path
         if read_only and not path.is_file():

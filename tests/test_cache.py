@@ -289,3 +289,23 @@ def test_a_single_code_check_reads_only_that_codes_cache_file(data_dir, capsys, 
     args = ["check", "--code", "64483", "--payer", "fixture-mac", "--date", "2026-01-15", "--data", str(data_dir)]
     main(args)
     assert "64483" in capsys.readouterr().out
+
+
+def test_the_query_after_the_files_settle_is_still_answered_from_the_cache(data_dir, capsys, monkeypatch):
+    """Just edited, the data is fingerprinted by content; by the next query it is fingerprinted by status. The
+    cache files carry both, so an edit costs one read of the data, not two."""
+    import lcdkb.validate
+
+    real = lcdkb.validate.validate
+
+    def validate_then_time_passes(*args, **kwargs):
+        result = real(*args, **kwargs)
+        _later(monkeypatch)
+        return result
+
+    monkeypatch.setattr(lcdkb.validate, "validate", validate_then_time_passes)
+    first = lookup(data_dir, capsys)
+    header = json.loads(shard(data_dir, "64483").read_bytes().split(b"\n", 1)[0])
+    assert header["settled_fingerprint"] != header["fingerprint"]
+    monkeypatch.setattr(lcdkb.validate, "validate", lambda *a, **k: pytest.fail("the data was read again"))
+    assert lookup(data_dir, capsys) == first

@@ -71,8 +71,7 @@ def _raise(error: OSError) -> None:
     raise error
 
 
-def _hash_tree(digest, root: Path, suffixes: set[str] | None = None) -> None:
-    settled_before = time.time_ns() - SETTLED_SECONDS * 1_000_000_000
+def _hash_tree(digest, root: Path, suffixes: set[str] | None, settled_before: int) -> None:
     for relative, path in _files(root, suffixes):
         info = os.stat(path)  # a link inside the data folder is read through, so its target counts
         if not stat.S_ISREG(info.st_mode):
@@ -87,17 +86,30 @@ def _hash_tree(digest, root: Path, suffixes: set[str] | None = None) -> None:
                 digest.update(b"sha256:" + hashlib.file_digest(handle, "sha256").digest())
 
 
-def fingerprint(data_dir: Path) -> str | None:
+def settled_threshold() -> int:
+    """The time (ns) before which a file's status alone identifies its contents."""
+    return time.time_ns() - SETTLED_SECONDS * 1_000_000_000
+
+
+def before_reading(data_dir: Path) -> tuple[str, int] | None:
+    """The fingerprint to take before reading the data, with the threshold it used (``store`` repeats it)."""
+    threshold = settled_threshold()
+    found = fingerprint(data_dir, threshold)
+    return (found, threshold) if found else None
+
+
+def fingerprint(data_dir: Path, settled_before: int | None = None) -> str | None:
     """A hash of every file in the data folder, lcdkb itself and its schemas (their status, or their contents if
     changed in the last ``SETTLED_SECONDS``); None if any file cannot be read (then the cache is not used, and
     validation reports the file)."""
+    settled_before = settled_threshold() if settled_before is None else settled_before
     digest = hashlib.sha256(f"{FORMAT}|{VERSION}|{__version__}|{data_dir.resolve()}".encode("utf-8", "surrogateescape"))
     try:
-        _hash_tree(digest, data_dir)
+        _hash_tree(digest, data_dir, None, settled_before)
         digest.update(b"\1package\1")
-        _hash_tree(digest, PACKAGE, _PACKAGE_SUFFIXES)
+        _hash_tree(digest, PACKAGE, _PACKAGE_SUFFIXES, settled_before)
         digest.update(b"\1schemas\1")
-        _hash_tree(digest, schema_dir(), {".json"})
+        _hash_tree(digest, schema_dir(), {".json"}, settled_before)
     except OSError:
         return None
     return digest.hexdigest()
@@ -137,7 +149,7 @@ def _read(path: Path, expected: str) -> KnowledgeBase | None:
             header = json.loads(handle.readline(MAX_HEADER_BYTES))
             if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("version") != VERSION:
                 return None
-            if header.get("fingerprint") != expected:
+            if expected not in (header.get("fingerprint"), header.get("settled_fingerprint")):
                 return None
             if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
                 return None
@@ -158,17 +170,27 @@ def load(data_dir: Path, code: str | None = None) -> KnowledgeBase | None:
     return _read(folder / _shard_name(code), expected) if expected else None
 
 
-def store(data_dir: Path, kb: KnowledgeBase, before: str | None) -> bool:
-    """Write the whole model and one shard per code, if the data is still what ``before`` (its fingerprint
-    taken before it was read) describes. Returns whether anything was written."""
+def store(data_dir: Path, kb: KnowledgeBase, before: tuple[str, int] | None) -> bool:
+    """Write the whole model and one shard per code, if the data is still what ``before`` (``before_reading``,
+    taken before it was read) describes. Returns whether anything was written.
+
+    Files changed just before the data was read are fingerprinted by content in ``before``; by now some may have
+    settled, and later queries will fingerprint them by status. The files also carry that settled fingerprint,
+    taken before the check that nothing changed, so the next query after an edit is answered from the cache too
+    instead of reading the data a second time."""
     folder = _folder(data_dir)
-    if folder is None or before is None or fingerprint(data_dir) != before:
+    if folder is None or before is None:
+        return False
+    stamp, threshold = before
+    settled = fingerprint(data_dir)
+    if fingerprint(data_dir, threshold) != stamp:
         return False
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not trusted(folder):
             return False
         _remove_stale_parts(folder)
+        stamps = {"fingerprint": stamp, **({"settled_fingerprint": settled} if settled not in (None, stamp) else {})}
         # The catalogues and payers are the same in every file: serialized once, then each file adds its rules.
         shared = _dumps(catalogues_plain(kb))[:-1] + b',"rules":'
         rules = [_dumps(rule_plain(rule)) for rule in kb.rules]
@@ -176,8 +198,8 @@ def store(data_dir: Path, kb: KnowledgeBase, before: str | None) -> bool:
         for rule, dumped in zip(kb.rules, rules, strict=True):
             rules_by_code.setdefault(rule.code, []).append(dumped)
         for code in kb.codes:
-            _write(folder / _shard_name(code), before, shared + _json_list(rules_by_code.get(code, [])) + b"}")
-        _write(folder / _shard_name(None), before, shared + _json_list(rules) + b"}")
+            _write(folder / _shard_name(code), stamps, shared + _json_list(rules_by_code.get(code, [])) + b"}")
+        _write(folder / _shard_name(None), stamps, shared + _json_list(rules) + b"}")
     except OSError:
         return False  # a cache that cannot be written only costs speed
     return True
@@ -191,14 +213,14 @@ def _json_list(items: list[bytes]) -> bytes:
     return b"[" + b",".join(items) + b"]"
 
 
-def _write(path: Path, stamp: str, payload: bytes) -> None:
+def _write(path: Path, stamps: dict[str, str], payload: bytes) -> None:
     """Write ``payload`` (the JSON of ``model_codec.to_plain``) under its header, atomically."""
     header = json.dumps(
         {
             "format": FORMAT,
             "version": VERSION,
             "lcdkb": __version__,
-            "fingerprint": stamp,
+            **stamps,
             "payload_sha256": hashlib.sha256(payload).hexdigest(),
         },
         sort_keys=True,

@@ -410,7 +410,7 @@ def _load_model(args, cached: bool = False, show_warnings: bool = False, code: s
     from lcdkb.problems import has_errors, summary
     from lcdkb.validate import validate
 
-    before = cache.fingerprint(data_dir) if cached else None
+    before = cache.before_reading(data_dir) if cached else None
     result = validate(data_dir)
     level = _level(args)
     list_warnings = level == 2 or (show_warnings and level == 1)

@@ -114,9 +114,7 @@
       [query, ...alts.map((alt) => alt.query)].map((q) => pagefind.search(q).then((s) => (s ? s.results : []))),
     );
     if (mine !== generation) return null;
-    const results = merged(own, others).slice(0, MAX_RESULTS);
-    const data = await Promise.all(results.map((result) => result.data()));
-    return { data, alts: alts.filter((alt, i) => others[i].length > 0), total: own.length };
+    return { results: merged(own, others).slice(0, MAX_RESULTS), alts: alts.filter((alt, i) => others[i].length) };
   }
 
   // ------------------------------------------------------------ showing results
@@ -186,15 +184,20 @@
     input.setAttribute("aria-expanded", "false");
   }
 
-  function show(query, answer) {
-    list.replaceChildren(...answer.data.map(entry));
-    let text;
-    if (!answer.data.length) text = `No results for “${query}”.`;
-    else text = `${answer.data.length} result${answer.data.length === 1 ? "" : "s"} for “${query}”`;
+  // The first result is shown as soon as its page data has come, before the others are asked for: the browser
+  // downloads one page fragment before the first result, the rest after.
+  async function show(query, answer, mine) {
+    const count = answer.results.length;
+    let text = count ? `${count} result${count === 1 ? "" : "s"} for “${query}”` : `No results for “${query}”`;
     if (answer.alts.length) text += ` (also searched: ${answer.alts.map((alt) => alt.reason).join(", ")})`;
-    status.textContent = text + (answer.data.length ? "." : "");
+    const first = count ? await answer.results[0].data() : null;
+    if (mine !== generation) return;
+    list.replaceChildren(...(first ? [entry(first)] : []));
+    status.textContent = `${text}.`;
     shown = query;
     open();
+    const rest = await Promise.all(answer.results.slice(1).map((result) => result.data()));
+    if (mine === generation) list.append(...rest.map(entry));
   }
 
   async function run() {
@@ -209,7 +212,7 @@
     }
     try {
       const answer = await search(query, mine);
-      if (answer && mine === generation) show(query, answer);
+      if (answer && mine === generation) await show(query, answer, mine);
     } catch (problem) {
       if (mine !== generation) return;
       list.replaceChildren();

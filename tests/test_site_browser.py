@@ -69,6 +69,7 @@ def search(page, base_url, query):
     box = page.locator("input#lcdkb-search-input")
     box.click()
     box.press_sequentially(query, delay=20)
+    page.locator("#lcdkb-search-results[aria-busy='false']").wait_for(timeout=15_000)  # every result has come
     return page.locator("#lcdkb-search-results a.lcdkb-search-hit")
 
 

@@ -140,6 +140,8 @@ def type_query(page, base_url, query: str, start: str = "/"):
     box.press_sequentially(query, delay=15)
     hits = page.locator("#lcdkb-search-results a.lcdkb-search-hit")
     hits.first.wait_for(timeout=15_000)
+    # The first result shows as soon as it has come; the list is complete when the region is no longer busy.
+    page.locator("#lcdkb-search-results[aria-busy='false']").wait_for(timeout=15_000)
     return box, hits
 
 

@@ -190,6 +190,7 @@
     const count = answer.results.length;
     let text = count ? `${count} result${count === 1 ? "" : "s"} for “${query}”` : `No results for “${query}”`;
     if (answer.alts.length) text += ` (also searched: ${answer.alts.map((alt) => alt.reason).join(", ")})`;
+    panel.setAttribute("aria-busy", "true");
     const first = count ? await answer.results[0].data() : null;
     if (mine !== generation) return;
     list.replaceChildren(...(first ? [entry(first)] : []));
@@ -197,7 +198,9 @@
     shown = query;
     open();
     const rest = await Promise.all(answer.results.slice(1).map((result) => result.data()));
-    if (mine === generation) list.append(...rest.map(entry));
+    if (mine !== generation) return;
+    list.append(...rest.map(entry));
+    panel.setAttribute("aria-busy", "false");
   }
 
   async function run() {

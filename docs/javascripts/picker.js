@@ -139,20 +139,17 @@
     var rows = Array.prototype.slice.call(table.tBodies[0].rows);
     var state = null, payer = null;
 
+    // Typing re-arranges the table as it goes (a half-typed name picks nothing); leaving the box or pressing
+    // Enter (a "change") also remembers the pick, so "Co" on the way to "Coh..." is never stored as Colorado.
     function update(event) {
-      var byUser = Boolean(event);
       var typedState = stateBox.value, typedPayer = payerBox.value;
-      var nextState = findState(stateList, typedState);
-      var nextPayer = findPayer(payerList, typedPayer);
-      stateBox.setAttribute("aria-invalid", typedState.trim() && !nextState ? "true" : "false");
-      payerBox.setAttribute("aria-invalid", typedPayer.trim() && !nextPayer ? "true" : "false");
-      if (nextState || !typedState.trim()) {
-        state = nextState;
-        if (byUser) remember(STATE_KEY, state ? state.code : "");
-      }
-      if (nextPayer || !typedPayer.trim()) {
-        payer = nextPayer;
-        if (byUser) remember(PAYER_KEY, payer ? payer.id : "");
+      state = findState(stateList, typedState);
+      payer = findPayer(payerList, typedPayer);
+      stateBox.setAttribute("aria-invalid", typedState.trim() && !state ? "true" : "false");
+      payerBox.setAttribute("aria-invalid", typedPayer.trim() && !payer ? "true" : "false");
+      if (event && event.type === "change") {
+        if (event.target === stateBox && (state || !typedState.trim())) remember(STATE_KEY, state ? state.code : "");
+        if (event.target === payerBox && (payer || !typedPayer.trim())) remember(PAYER_KEY, payer ? payer.id : "");
       }
       arrange(table, rows, state, payer);
       showMerged(panel, state);

@@ -64,9 +64,14 @@
     choices.sort(function (a, b) { return compare(a[0], b[0]); });
     select.appendChild(new Option("All", ""));
     choices.forEach(function (choice) { select.appendChild(new Option(choice[0], choice[1])); });
-    var wrap = document.createElement("label");
+    select.id = "lcdkb-filter-" + key;
+    var name = document.createElement("label");
+    name.htmlFor = select.id;
+    name.textContent = label;
+    var wrap = document.createElement("span");
     wrap.className = "lcdkb-filter-select";
-    wrap.appendChild(document.createTextNode(label + " "));
+    wrap.appendChild(name);
+    wrap.appendChild(document.createTextNode(" "));
     wrap.appendChild(select);
     return { label: wrap, select: select };
   }

@@ -73,10 +73,15 @@ class Footnotes:
         return '<ol class="lcdkb-footnotes">' + "".join(items) + "</ol>\n"
 
 
+POLICY_IDS_SHOWN = 2  # the footnotes list every source; the cell names the first policies
+
+
 def _policy(rule: Rule, notes: Footnotes) -> str:
     main = [s for s in rule.sources if s.type in ("LCD", "billing-article", "payer-policy", "NCD", "federal-rule")]
-    shown = main or list(rule.sources)
-    return text(" ".join(s.id for s in shown)) + notes.cite(rule.payer_id, rule.sources)
+    shown = (main or list(rule.sources))[:POLICY_IDS_SHOWN]
+    more = len(rule.sources) - len(shown)
+    words = " ".join(s.id for s in shown) + (f" +{more}" if more else "")
+    return text(words) + notes.cite(rule.payer_id, rule.sources)
 
 
 def _compact(cell: str) -> str:

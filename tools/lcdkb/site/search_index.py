@@ -71,14 +71,10 @@ def require_pagefind() -> None:
 
 
 def pagefind_command(site: Path) -> list[str]:
-    """The Pagefind run over ``site``, as an argument list (no shell): the binary pagefind_bin ships."""
-    try:
-        from pagefind_bin import get_executable  # type: ignore[import-not-found]
-
-        binary = [str(get_executable())]
-    except ImportError:
-        binary = [sys.executable, "-m", "pagefind"]
-    return [*binary, "--site", str(site), "--exclude-selectors", EXCLUDED_SELECTORS, "--quiet"]
+    """The Pagefind run over ``site``, as an argument list (no shell): the binary pagefind_bin ships, through its
+    module (which runs the binary in its place), else the pagefind package's own lookup of a binary."""
+    module = "pagefind_bin" if importlib.util.find_spec("pagefind_bin") is not None else "pagefind"
+    return [sys.executable, "-m", module, "--site", str(site), "--exclude-selectors", EXCLUDED_SELECTORS, "--quiet"]
 
 
 def index_site(site: Path, kb: KnowledgeBase) -> str:

@@ -88,7 +88,7 @@ def test_text_report_names_the_trends_and_the_stated_rules(remits, capsys):
     assert main(["denials", "report", "--db", str(db), *DATA]) == 0
     out = capsys.readouterr().out
     assert out.count("SPIKE ") == 2 and out.count("PATTERN ") == 2
-    assert "Poisson" in out and "at least 6 of the last 8 weeks" in out
+    assert "Poisson" in out and "in at least 6 of the last 8 weeks" in out and "at least 5% of" in out
     assert "rule: medicare-jh/20552 (policy tpi), payers/medicare-jh/#20552" in out
 
 
@@ -281,6 +281,27 @@ def test_reasons_command_and_crosswalk_checks(capsys):
         )
     with pytest.raises(reasons.CrosswalkError, match="both routine and a denial reason"):
         reasons.parse(text.replace('routine: ["1",', 'routine: ["4", "1",'))
+
+
+def test_trend_rules_on_their_edges():
+    from lcdkb.denials.weekly import Cell, Settings, find_trends, poisson_tail
+
+    settings = Settings()
+    assert abs(poisson_tail(1, 2.0) - (1 - 2.718281828459045**-2)) < 1e-12
+
+    def kinds(counts, lines):
+        cell = Cell("p", "20552", "diagnosis", counts, [0.0] * len(counts))
+        return [t.kind for t in find_trends([cell], settings, {("p", "20552"): lines})]
+
+    quiet = [0] * 11
+    assert kinds([*quiet, 5], [40] * 12) == ["spike"]  # 5 on a floor of 0.5 a week: p = 0.00017
+    assert kinds([*quiet, 4], [40] * 12) == []  # under the minimum count
+    assert kinds([4] * 11 + [9], [400] * 12) == []  # p = 0.021 at a baseline of 4: not a spike
+    assert kinds([4] * 11 + [13], [400] * 12) == ["spike"]  # p = 0.00027
+    assert kinds([0] * 6 + [3] * 6, [20] * 12) == ["pattern"]  # 6 of the last 8 weeks at 15%
+    assert kinds([0] * 7 + [3] * 5, [20] * 12) == []  # only 5 of 8
+    assert kinds([0] * 6 + [3] * 6, [100] * 12) == []  # 3%: a trickle, not a pattern
+    assert kinds([0] * 6 + [1] * 6, [10] * 12) == []  # one line a week is under the minimum
 
 
 def test_line_group_uses_the_largest_denial_and_refines_broad_codes():

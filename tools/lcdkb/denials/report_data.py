@@ -22,8 +22,9 @@ def rule_text(analysis: Analysis) -> dict[str, str]:
         "spike": f"the latest week has at least {s.min_count} denied lines for a payer x code x reason, and the "
         f"Poisson chance of that many or more at its own baseline (mean of the {len(analysis.weeks) - 1} earlier "
         f"weeks, at least {MIN_BASELINE_WEEKS}, floored at {BASELINE_FLOOR} a week) is below {s.alpha:g}",
-        "pattern": f"the same payer x code x reason has denied lines in at least {s.pattern_min} of the last "
-        f"{s.pattern_weeks} weeks",
+        "pattern": f"in at least {s.pattern_min} of the last {s.pattern_weeks} weeks, the same payer x code x "
+        f"reason had at least {s.pattern_count} denied lines, at least {s.pattern_share:.0%} of that payer and "
+        "code's service lines that week",
     }
 
 

@@ -10,6 +10,8 @@ from lcdkb import __version__
 from lcdkb.denials import charts
 from lcdkb.denials.reasons import GROUP_ORDER
 
+MAX_CHARTS = 20  # trend charts in one report; more trends are listed without one
+
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1100px;
 color:#1d1d1f;padding:0 16px}
@@ -66,8 +68,10 @@ def render(report: dict, labels: dict[str, str]) -> str:
     ]
     if not report["trends"]:
         parts.append("<p>No spike or recurring pattern in this window.</p>")
-    for trend in report["trends"]:
-        parts.append(_trend(trend, window["weeks"], report.get("site_url")))
+    for number, trend in enumerate(report["trends"]):
+        parts.append(_trend(trend, window["weeks"], report.get("site_url"), chart=number < MAX_CHARTS))
+    if len(report["trends"]) > MAX_CHARTS:
+        parts.append(f"<p class='meta'>Charts are drawn for the first {MAX_CHARTS} only.</p>")
     parts += ["<h2>Reasons by payer</h2>"]
     if report["reasons_by_payer"]:
         chart = charts.reasons_chart(report["reasons_by_payer"], list(GROUP_ORDER), labels)
@@ -100,7 +104,7 @@ def _kpi(label: str, value: str) -> str:
     return f'<div class="kpi"><b>{_e(value)}</b>{_e(label)}</div>'
 
 
-def _trend(trend: dict, weeks: list[str], site_url: str | None) -> str:
+def _trend(trend: dict, weeks: list[str], site_url: str | None, chart: bool = True) -> str:
     kind = trend["kind"]
     if kind == "spike":
         summary = (
@@ -112,7 +116,12 @@ def _trend(trend: dict, weeks: list[str], site_url: str | None) -> str:
             f"Denied in {trend['weeks_with_denials']} of the last {trend['of_weeks']} weeks, "
             f"{trend['denied_lines']} lines in the window."
         )
-    chart = charts.trend_chart(weeks, trend["weekly"], f"{trend['payer_id']} {trend['code']} {trend['reason']}")
+    image = ""
+    if chart:
+        uri = charts.trend_chart(weeks, trend["weekly"], f"{trend['payer_id']} {trend['code']} {trend['reason']}")
+        alt = f"Weekly denied lines, {trend['payer_id']} {trend['code']}"
+        image = f'<img class="chart" alt="{_e(alt)}" src="{_e(uri)}">'
+
     codes = ", ".join(f"CARC {c} \u00d7{n}" for c, n in trend["carcs"].items())
     remarks = ", ".join(f"{c} \u00d7{n}" for c, n in trend["remarks"].items())
     advice = trend["advice"]
@@ -127,8 +136,7 @@ def _trend(trend: dict, weeks: list[str], site_url: str | None) -> str:
         f'<section class="trend {_e(kind)}"><h3><span class="tag">{_e(kind)}</span>{_e(trend["payer_name"])} '
         f"({_e(trend['payer_id'])}), {_e(trend['code'])}: {_e(trend['reason_label'])}</h3>"
         f"<p>{_e(summary)} {_e(codes)}{'; remarks ' + _e(remarks) if remarks else ''}</p>"
-        f'<img class="chart" alt="{_e("Weekly denied lines, " + trend["payer_id"] + " " + trend["code"])}" '
-        f'src="{_e(chart)}">{rule}<ul class="facts">{facts}</ul>'
+        f'{image}{rule}<ul class="facts">{facts}</ul>'
         f'<p class="action"><b>What to do:</b> {_e(advice["action"])}</p>'
         + (f'<p class="meta">Sources: {sources}</p>' if sources else "")
         + "</section>"

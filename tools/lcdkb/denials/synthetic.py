@@ -128,7 +128,10 @@ def text_for(scenario: Scenario, payer_index: int = 0, week: int = 0) -> str:
 
 
 def _planted_lines(scenario: Scenario, payer_id: str, week: int) -> list[tuple[str, str, str | None]]:
+    """The planted denials of one payer's file in one week; counts grow with ``claims_per_file`` over 40, so a
+    benchmark's larger files keep the trends as clear against their busier background."""
     last = scenario.weeks - 1
+    scale = max(1, scenario.claims_per_file // 40)
     found = []
     for plant in scenario.planted:
         if plant.payer_id != payer_id:
@@ -137,7 +140,7 @@ def _planted_lines(scenario: Scenario, payer_id: str, week: int) -> list[tuple[s
             count = plant.count if week == last else (plant.base if week == last - 1 else 0)
         else:
             count = plant.count if week > last - plant.weeks else 0
-        found += [(plant.code, plant.carc, plant.rarc)] * count
+        found += [(plant.code, plant.carc, plant.rarc)] * (count * scale)
     return found
 
 

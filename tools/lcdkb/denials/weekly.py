@@ -9,8 +9,9 @@ run Monday to Sunday by the **payment date** (BPR16): when the denial came back.
 many or more under a Poisson model at its own trailing baseline (mean of the earlier weeks in the window, at least
 ``MIN_BASELINE_WEEKS`` of them, floored at 0.5 a week) is below ``alpha``.
 
-**Recurring pattern**: the same payer x code x reason has denied lines in at least ``pattern_min`` of the last
-``pattern_weeks`` weeks.
+**Recurring pattern**: in at least ``pattern_min`` of the last ``pattern_weeks`` weeks, the same payer x code x
+reason had at least ``pattern_count`` denied lines and they were at least ``pattern_share`` of that payer and
+code's service lines that week (so a busy practice's steady trickle of scattered denials is not a pattern).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class Settings:
     alpha: float = 0.001
     pattern_weeks: int = 8
     pattern_min: int = 6
+    pattern_count: int = 2
+    pattern_share: float = 0.05
 
 
 @dataclass
@@ -59,7 +62,7 @@ class Trend:
     latest: int
     baseline_mean: float
     p_value: float | None  # spikes only
-    weeks_with_denials: int  # patterns: weeks with denials among the last pattern_weeks
+    weeks_with_denials: int  # patterns: weeks that met the pattern's bar among the last pattern_weeks
 
 
 @dataclass
@@ -71,6 +74,7 @@ class Analysis:
     denied_amount: list[float]
     cells: list[Cell]
     lines_by_payer_code: dict[tuple[str, str], int]  # service lines in the window, for denial rates
+    weekly_lines: dict[tuple[str, str], list[int]]  # service lines per week of each payer and code
     trends: list[Trend]
 
 
@@ -138,6 +142,7 @@ def analyse(con, crosswalk: Crosswalk, settings: Settings) -> Analysis:
 
     lines, denied, denied_amount = [0] * size, [0] * size, [0.0] * size
     lines_by_payer_code: dict[tuple[str, str], int] = {}
+    weekly_lines: dict[tuple[str, str], list[int]] = {}
     for payer_id, code, week, count in con.execute(
         """SELECT payer_id, code, date_trunc('week', paid_date)::DATE, count(*) FROM lines
            WHERE paid_date >= ? AND paid_date < ? AND (? IS NULL OR payer_id = ?) AND (? IS NULL OR code = ?)
@@ -146,6 +151,7 @@ def analyse(con, crosswalk: Crosswalk, settings: Settings) -> Analysis:
     ).fetchall():
         lines[index[week]] += count
         lines_by_payer_code[(payer_id, code)] = lines_by_payer_code.get((payer_id, code), 0) + count
+        weekly_lines.setdefault((payer_id, code), [0] * size)[index[week]] += count
 
     con.execute(f"CREATE OR REPLACE TEMP TABLE classified AS {_CLASSIFIED}", scope)
     cells: dict[tuple[str, str, str], Cell] = {}
@@ -168,11 +174,11 @@ def analyse(con, crosswalk: Crosswalk, settings: Settings) -> Analysis:
     ).fetchall():
         cells[(payer_id, code, reason)].remarks[remark] = count
     ordered = sorted(cells.values(), key=lambda c: (-c.total, c.payer_id, c.code, c.reason))
-    trends = find_trends(ordered, settings)
-    return Analysis(weeks, settings, lines, denied, denied_amount, ordered, lines_by_payer_code, trends)
+    trends = find_trends(ordered, settings, weekly_lines)
+    return Analysis(weeks, settings, lines, denied, denied_amount, ordered, lines_by_payer_code, weekly_lines, trends)
 
 
-def find_trends(cells: list[Cell], settings: Settings) -> list[Trend]:
+def find_trends(cells: list[Cell], settings: Settings, weekly_lines: dict[tuple[str, str], list[int]]) -> list[Trend]:
     trends = []
     for cell in cells:
         latest, earlier = cell.counts[-1], cell.counts[:-1]
@@ -182,7 +188,12 @@ def find_trends(cells: list[Cell], settings: Settings) -> list[Trend]:
             if p_value < settings.alpha:
                 trends.append(Trend("spike", cell, latest, mean, p_value, 0))
         recent = cell.counts[-settings.pattern_weeks :]
-        with_denials = sum(1 for count in recent if count)
+        served = weekly_lines.get((cell.payer_id, cell.code), [0] * len(cell.counts))[-settings.pattern_weeks :]
+        with_denials = sum(
+            1
+            for count, lines in zip(recent, served, strict=True)
+            if count >= settings.pattern_count and count >= settings.pattern_share * lines
+        )
         if len(recent) == settings.pattern_weeks and with_denials >= settings.pattern_min:
             mean = sum(cell.counts[:-1]) / max(1, len(cell.counts) - 1)
             trends.append(Trend("pattern", cell, latest, mean, None, with_denials))

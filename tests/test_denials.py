@@ -337,3 +337,20 @@ def test_copy_of_a_file_under_another_name_is_recognised(remits, tmp_path, capsy
     shutil.copy(paths[1], copy)
     assert main(["denials", "import", str(copy), "--db", str(db), *DATA]) == 0
     assert "already imported (same content)" in capsys.readouterr().out
+
+
+def test_html_escapes_every_text(remits, capsys):
+    from lcdkb.denials.report_html import render
+
+    _, _, _, db = remits
+    report = _report(capsys, db)["result"]
+    hostile = '<script>alert(1)</script>"onmouseover="x'
+    trend = report["trends"][0]
+    trend["payer_name"] = hostile
+    trend["advice"]["facts"] = [hostile]
+    trend["advice"]["sources"] = [{"id": hostile, "url": "javascript:alert(1)", "confidence": hostile}]
+    report["top"][0]["payer_name"] = hostile
+    report["reasons_by_payer"][0]["payer_name"] = hostile
+    html = render(report, {**reasons.load().groups, "diagnosis": hostile})
+    assert "<script" not in html and "javascript:" not in html and '"onmouseover="' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;onmouseover=&quot;x" in html

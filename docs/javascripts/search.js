@@ -176,12 +176,10 @@
 
   function open() {
     panel.hidden = false;
-    input.setAttribute("aria-expanded", "true");
   }
 
   function close() {
     panel.hidden = true;
-    input.setAttribute("aria-expanded", "false");
   }
 
   // The first result is shown as soon as its page data has come, before the others are asked for: the browser

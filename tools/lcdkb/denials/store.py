@@ -138,7 +138,8 @@ class Store:
             raise ValueError(f"schema version {version}, this lcdkb reads {SCHEMA_VERSION}")
 
     def _meta(self, key: str) -> str:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()  # fetchall: no open result
+        row = rows[0] if rows else None
         if row is None:
             raise ValueError(f"no {key} recorded")
         return row[0]
@@ -153,7 +154,7 @@ class Store:
         return digest
 
     def has_file(self, file_hash: str) -> bool:
-        return self.con.execute("SELECT 1 FROM files WHERE file_hash = ?", [file_hash]).fetchone() is not None
+        return bool(self.con.execute("SELECT 1 FROM files WHERE file_hash = ?", [file_hash]).fetchall())
 
     def add(self, file_hash: str, name: str, kind: str, lines: Lines) -> int:
         """Add one file's lines in one transaction; the number of lines that were new."""
@@ -225,8 +226,7 @@ class Store:
                    SELECT k.line_key, row_number() OVER (PARTITION BY r.idx ORDER BY r.seq)::INTEGER, r.code
                    FROM incoming_remarks r JOIN kept k USING (idx)"""
             )
-            row = con.execute("SELECT count(*) FROM kept").fetchone()
-            added = int(row[0]) if row else 0
+            added = int(con.execute("SELECT count(*) FROM kept").fetchall()[0][0])
             con.execute(
                 "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)",
                 [file_hash, name, kind, datetime.now(UTC).replace(tzinfo=None), len(lines.line_key), added],

@@ -131,8 +131,8 @@ def analyse(con, crosswalk: Crosswalk, settings: Settings) -> Analysis:
         row = con.execute(
             "SELECT max(paid_date) FROM lines WHERE (? IS NULL OR payer_id = ?) AND (? IS NULL OR code = ?)",
             [settings.payer, settings.payer, settings.code, settings.code],
-        ).fetchone()
-        latest = row[0] if row and row[0] else date.today()
+        ).fetchall()[0]
+        latest = row[0] if row[0] else date.today()
     last_week = latest - timedelta(days=latest.weekday())
     weeks = [last_week - timedelta(weeks=settings.weeks - 1 - i) for i in range(settings.weeks)]
     start, end = weeks[0], last_week + timedelta(weeks=1)

@@ -240,14 +240,15 @@ def test_no_payload_runs_on_the_page(page, base_url, path):
 
 def test_no_payload_runs_in_search_results(page, base_url):
     page.goto(base_url + "/")
-    box = page.locator("input.md-search__input")
+    box = page.locator("input#lcdkb-search-input")
     box.click()
     box.press_sequentially(WORD, delay=20)
-    results = page.locator("li.md-search-result__item")
+    results = page.locator("#lcdkb-search-results a.lcdkb-search-hit")
     playwright_api.expect(results.first).to_be_visible(timeout=15_000)
+    page.locator("#lcdkb-search-results[aria-busy='false']").wait_for(timeout=15_000)
     results.first.hover()
     assert_inert(page)
-    titles = page.locator(".md-search-result__article h1, .md-search-result__article h2").all_inner_texts()
+    titles = page.locator(".lcdkb-search-hit__title, .lcdkb-search-hit__section").all_inner_texts()
     assert any("onload=" in title for title in titles), titles  # the payload shows, as text
 
 

@@ -116,3 +116,24 @@ def test_a_link_to_a_missing_export_still_fails_the_build(tmp_path):
     (repo / "docs" / "broken.md").write_text("# Broken\n\n[ok](api/v1/all.json) and [gone](api/v1/no-such.json).\n")
     with pytest.raises(BuildError, match=r"no-such\.json"):
         build_site(api.load(VALID), tmp_path / "site", repo=repo, environ={"SOURCE_DATE_EPOCH": "1769904000"})
+
+
+def test_the_search_index_is_deterministic(tmp_path):
+    """Two builds of the same data on the same date give the same Pagefind index and near-miss table, byte for byte."""
+    from lcdkb import api
+    from lcdkb.site.build import build_site
+
+    environ = {"SOURCE_DATE_EPOCH": "1769904000"}
+    trees = []
+    for name in ("one", "two"):
+        build_site(api.load(VALID), tmp_path / name, environ=environ)
+        root = tmp_path / name
+        trees.append(
+            {
+                p.relative_to(root).as_posix(): p.read_bytes()
+                for folder in ("pagefind", "search")
+                for p in sorted((root / folder).rglob("*"))
+                if p.is_file()
+            }
+        )
+    assert trees[0] == trees[1] and any(name.startswith("pagefind/index/") for name in trees[0])

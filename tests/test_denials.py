@@ -354,3 +354,28 @@ def test_html_escapes_every_text(remits, capsys):
     html = render(report, {**reasons.load().groups, "diagnosis": hostile})
     assert "<script" not in html and "javascript:" not in html and '"onmouseover="' not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;onmouseover=&quot;x" in html
+
+
+def test_reports_are_deterministic_and_import_speaks_json(remits, tmp_path, capsys):
+    folder, _, paths, db = remits
+    outputs = []
+    for run in range(2):
+        out = tmp_path / f"report-{run}.html"
+        command = ["denials", "report", "--db", str(db), "--format", "html", "--out", str(out)]
+        assert main([*command, "--claims", str(folder / "claims.csv"), *DATA]) == 0
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    capsys.readouterr()
+    assert main(["denials", "import", str(paths[2]), "--db", str(db), "--format", "json", *DATA]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["format"] == "lcdkb.denials-import"
+    assert document["result"]["files"] == [
+        {
+            "file": str(paths[2]),
+            "status": "already-imported",
+            "kind": "",
+            "lines_read": 0,
+            "lines_added": 0,
+            "problem": None,
+        }
+    ]

@@ -66,6 +66,7 @@ def test_report_finds_each_planted_trend_and_links_it_to_its_rule(remits, capsys
 
     diagnosis = found[("spike", "medicare-jh", "20552", "diagnosis")]
     assert diagnosis["latest_week"] == 14 and diagnosis["p_value"] < 0.001
+    assert diagnosis["weekly_amounts"][-1] == 14 * 180.0  # each planted 20552 line was billed 180.00, paid 0
     facts = " | ".join(diagnosis["advice"]["facts"])
     assert "Covered diagnoses: Unknown" in facts  # Novitas JH's TPI rule records no list: said, not invented
     replacements = ", ".join(kb.diagnoses["M79.1"]["replaced_by"])

@@ -76,6 +76,7 @@ def _cell(kb: KnowledgeBase, crosswalk: Crosswalk, analysis: Analysis, cell: Cel
         "reason": cell.reason,
         "reason_label": crosswalk.groups.get(cell.reason, cell.reason),
         "weekly": cell.counts,
+        "weekly_amounts": [round(amount, 2) for amount in cell.amounts],
         "denied_lines": cell.total,
         "denied_amount": round(sum(cell.amounts), 2),
         "service_lines": lines,

@@ -380,3 +380,14 @@ def test_reports_are_deterministic_and_import_speaks_json(remits, tmp_path, caps
             "problem": None,
         }
     ]
+
+
+def test_missing_extra_is_a_usage_error_not_a_traceback(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "duckdb" else real(name, *a))
+    assert main(["denials", "report", "--db", str(tmp_path / "db.duckdb"), *DATA]) == 2
+    assert "lcdkb denials needs duckdb: install the denials extra (in a clone: pip install -c constraints" in (
+        capsys.readouterr().err
+    )

@@ -81,6 +81,18 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _require(*modules: str) -> None:
+    """A usage error, not a traceback, when the denials extra is not installed."""
+    import importlib.util
+
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    if missing:
+        raise _usage(
+            f"lcdkb denials needs {', '.join(missing)}: install the denials extra "
+            '(in a clone: pip install -c constraints.txt -e ".[denials]"; a wheel: pip install "WHEEL[denials]")'
+        )
+
+
 def _usage(message: str):
     from lcdkb.cli import UsageError
 
@@ -100,6 +112,7 @@ def run_import(args) -> int:
     from lcdkb.denials.store import Store, StoreError
     from lcdkb.terminal import safe
 
+    _require("duckdb", "pyarrow", *(["pyx12"] if args.strict else []))
     kb = _load_model(args, cached=True)
     if kb is None:
         return 1
@@ -168,6 +181,7 @@ def run_report(args) -> int:
     if not 1 <= args.weeks <= 260:
         raise _usage("--weeks must be from 1 to 260")
     site_url = _site_url(args)
+    _require("duckdb", *(["matplotlib"] if args.format == "html" else []))
     kb = _load_model(args, cached=True)
     if kb is None:
         return 1

@@ -125,9 +125,13 @@ def _facts_for(kb: KnowledgeBase, rule: Rule, reason: str, on: date) -> tuple[li
             period = str(frequency.get("period", "")).replace("-", " ")
             per = str(frequency.get("scope", "")).replace("-", " ")
             lines.append(f"At most {frequency['max_sessions']} sessions per {period} (per {per}){cite(frequency)}")
-        for name, what in (("levels_per_session", "levels"), ("regions_per_session", "regions")):
+        for name, one, many in (
+            ("levels_per_session", "level", "levels"),
+            ("regions_per_session", "region", "regions"),
+        ):
             limit = f.get(name)
             if isinstance(limit, dict) and "max" in limit:
+                what = one if limit["max"] == 1 else many
                 lines.append(f"At most {limit['max']} {what} per session{cite(limit)}")
     if reason == "modifier":
         for entry in f.get("modifiers", []) or []:

@@ -201,7 +201,7 @@ def test_cheat_sheets_give_one_row_per_code_with_numbered_sources(pages):
         "Checked",
     ]
     first = next(row for row in rows if ">64483</a>" in row)
-    assert '<td data-label="Policy">L00001 A00001<sup>1,2' in first
+    assert '<td data-label="Policy">L00001 A00001 &#43;2<sup>1,2,3,4</sup></td>' in first  # two named, four cited
     assert '<ol class="lcdkb-footnotes"><li><strong>L00001</strong>: Fixture LCD' in sheet
     assert "[Printable cheat sheet](../cheatsheets/payers/fixture-mac.md)" in pages["payers/fixture-mac.md"]
     texas = pages["cheatsheets/states/tx.md"]
@@ -221,3 +221,15 @@ def test_code_pages_carry_the_picker_s_choices_as_escaped_data(pages):
 def test_every_payer_index_cell_says_something(pages):
     rows = [line for line in pages["payers/index.md"].splitlines() if line.startswith("| [Fixture")]
     assert any("| Not a MAC |" in row for row in rows) and any("| JH |" in row for row in rows)
+
+
+def test_the_picker_script_never_writes_html():
+    import re
+
+    from conftest import REPO
+
+    source = (REPO / "docs" / "javascripts" / "picker.js").read_text(encoding="utf-8")
+    script = re.sub(r"^\s*//.*$", "", source, flags=re.M)  # the code, without its comments
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "Function(", "DOMParser"):
+        assert sink not in script
+    assert "textContent" in script and "dataset" in script

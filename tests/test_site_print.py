@@ -1,6 +1,5 @@
-"""Cheat sheets on paper, printed by chromium: every payer's sheet fits on at most two Letter pages in landscape
-(the sheet's own @page rule), with every column on the page; the A4 print keeps every column too; the state sheets
-print with every column. Skips without chromium unless LCDKB_REQUIRE_BROWSER=1."""
+"""Cheat sheets on paper, printed by chromium: every payer's sheet fits on at most two Letter (and A4) pages in
+landscape (the site's print @page rule), with every column on the page; the state sheets print with every column. Skips without chromium unless LCDKB_REQUIRE_BROWSER=1."""
 
 import re
 
@@ -70,8 +69,9 @@ def test_each_payer_sheet_prints_on_at_most_two_letter_pages_with_every_column(p
     page.goto(f"{base_url}/cheatsheets/payers/{payer}/")
     headers = page.eval_on_selector_all("article table thead th", "cells => cells.map(c => c.textContent.trim())")
     assert headers == SHEET_HEADER
-    pdf = page.pdf(format="Letter", prefer_css_page_size=True, print_background=True)
-    assert page_count(pdf) <= 2
+    for paper in ("Letter", "A4"):
+        pdf = page.pdf(format=paper, prefer_css_page_size=True, print_background=True)
+        assert page_count(pdf) <= 2, paper
     assert columns_fit(page, "Letter") == []
     assert columns_fit(page, "A4") == []
 

@@ -36,6 +36,7 @@ def _svg_uri(figure) -> str:
 def trend_chart(weeks: list[str], series: list[int], title: str) -> str:
     """A small weekly bar chart for one spike or pattern."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(6.0, 2.2), dpi=100)
     axes = figure.add_subplot()
@@ -43,6 +44,7 @@ def trend_chart(weeks: list[str], series: list[int], title: str) -> str:
     axes.bar(range(len(series)), series, color=COLOURS[0])
     axes.set_xticks(range(len(series)), labels, rotation=60, fontsize=7)
     axes.set_ylabel("denied lines", fontsize=8)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(title, fontsize=9)
     axes.tick_params(axis="y", labelsize=7)
     axes.spines[["top", "right"]].set_visible(False)
@@ -52,6 +54,7 @@ def trend_chart(weeks: list[str], series: list[int], title: str) -> str:
 def reasons_chart(rows: list[dict], groups: list[str], labels: dict[str, str]) -> str:
     """Stacked horizontal bars: denied lines by reason group for each payer."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     height = max(2.0, 0.45 * len(rows) + 1.2)
     figure = Figure(figsize=(8.0, height), dpi=100)
@@ -65,6 +68,7 @@ def reasons_chart(rows: list[dict], groups: list[str], labels: dict[str, str]) -
         axes.barh(names, values, left=left, color=COLOURS[index % len(COLOURS)], label=labels.get(group, group))
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.invert_yaxis()
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("denied lines in the window", fontsize=8)
     axes.tick_params(labelsize=8)
     axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)

@@ -82,6 +82,13 @@ def test_keywords_join_the_front_matter_as_data(kb):
     assert yaml.safe_load(again.removeprefix("---\n").split("\n---\n", 1)[0])[FRONT_MATTER_KEY] == hostile
 
 
+def test_a_site_pagefind_cannot_index_is_an_error(kb, tmp_path):
+    from lcdkb.site.search_index import SearchIndexError, index_site
+
+    with pytest.raises(SearchIndexError, match="not able to build an index"):
+        index_site(tmp_path, kb)
+
+
 # ---------------------------------------------------------------- in the browser
 
 

@@ -94,7 +94,7 @@ def index_site(site: Path, kb: KnowledgeBase) -> str:
         )
     except (OSError, subprocess.TimeoutExpired) as problem:
         raise SearchIndexError(f"Pagefind could not index the site: {problem}") from None
-    said = (done.stdout + done.stderr).strip()
+    said = "\n".join(dict.fromkeys(line for line in (done.stdout + done.stderr).splitlines() if line.strip()))
     if done.returncode != 0:
         raise SearchIndexError("Pagefind failed to index the site:\n" + said)
     if not (site / "pagefind" / "pagefind.js").is_file() or not any((site / "pagefind").glob("index/*.pf_index")):

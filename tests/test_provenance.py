@@ -286,7 +286,7 @@ def test_the_site_links_the_copy_that_was_read(data_dir):
     kb = fixture_kb(data_dir)
     block = rule_block(View(kb, FIXTURE_TODAY), kb.rule("fixture-mac", "64484"))
     assert text("content last read 2026-01-10 in a copy at https://copies.example.net/lcd") in block
-    assert "[the copy read](https://copies.example.net/lcd)" in block
+    assert '<a href="https://copies.example.net/lcd">the copy read</a>' in block  # under Source details (HTML)
 
 
 # --- 4. lcdkb coverage -------------------------------------------------------------------------------------------

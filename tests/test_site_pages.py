@@ -52,7 +52,12 @@ def test_code_page_compares_payers_and_details_each_rule(pages):
         '<label class="task-list-control"><input type="checkbox"> Pain score before and after</label>' in page
     )
     assert "Edit this entry: <code>lcd&#95;data/payers/fixture&#45;mac&#46;yaml</code> line" in page
-    assert "Conflicting sources" in page and "Two summaries disagree" in page  # summary-1 is conflicting
+    warning = page[page.index('!!! warning "Conflicting sources"') :]
+    warning = warning[: warning.index("\n\n\n")]
+    assert "On: Not in the same session" in warning and "Sources: summary&#45;1 (how: Source details)" in warning
+    assert "Two summaries disagree" not in warning  # the research note sits under Source details
+    details = page[page.index('<details class="lcdkb-source-details"') :]
+    assert "Two summaries disagree on the level limit" in details[: details.index("</details>")]
 
 
 def test_unverified_facts_carry_a_visible_badge(pages):

@@ -148,9 +148,13 @@ def warnings(view: View, rule: Rule) -> str:
         out.append(admonition("note", "Review due soon", f"Next review due {due}."))
     weak_sources = [s for s in rule.sources if s.confidence == "conflicting"]
     if rule.confidence == "conflicting":
-        lines = [f"- {text(s.id)}: {text(s.note or '')}" for s in weak_sources] or [
-            "- One or more facts below are marked conflicting; read their notes."
-        ]
+        disputed = [row for row, names in facts.FACT_OF_ROW.items() if any(_disputed(rule, name) for name in names)]
+        lines = []
+        if disputed:
+            lines.append("- On: " + text(", ".join(disputed)) + " (marked conflicting below)")
+        if weak_sources:
+            lines.append("- Sources: " + text(", ".join(s.id for s in weak_sources)) + " (how: Source details)")
+        lines = lines or ["- One or more facts below are marked conflicting; read their notes."]
         out.append(admonition("warning", "Conflicting sources", "Sources disagree:\n\n" + "\n".join(lines)))
     if any(_weak(f) == "unverified" for f in _fact_items(rule)) or any(
         s.confidence == "unverified" for s in rule.sources
@@ -169,6 +173,12 @@ def warnings(view: View, rule: Rule) -> str:
 def _fact_items(rule: Rule):
     for value in rule.facts.values():
         yield from (v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict))
+
+
+def _disputed(rule: Rule, name: str) -> bool:
+    value = rule.facts.get(name)
+    items = value if isinstance(value, list) else [value]
+    return any(isinstance(item, dict) and item.get("confidence") == "conflicting" for item in items)
 
 
 def _weak(fact: dict) -> str | None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import difflib
 import json
 from functools import cache
+from typing import TYPE_CHECKING
 
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 try:  # a compiled validator: the same verdicts, far faster (tests/test_properties.py)
     import jsonschema_rs
@@ -62,21 +65,33 @@ def _unique_items(validator, unique, instance, schema):
     if unique and validator.is_type(instance, "array"):
         forms = [_canonical(item) for item in instance]
         if len(set(forms)) != len(forms):
+            from jsonschema.exceptions import ValidationError
+
             yield ValidationError("has non-unique elements")
 
 
-# jsonschema's Draft 2020-12 validator with the linear uniqueItems: the same verdicts, bounded time.
-Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
+@cache
+def _validator_class():
+    """jsonschema's Draft 2020-12 validator with the linear uniqueItems: the same verdicts, bounded time.
+
+    jsonschema is imported only here, when a document needs its located, explained errors (or a caller compiles
+    a schema): valid data is checked by jsonschema-rs, and importing jsonschema costs about 40 ms of every run."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
 
 
 def compiled(schema: dict) -> Draft202012Validator:
     """A validator for a schema (checked against the metaschema) that also checks formats such as dates."""
-    Validator.check_schema(schema)
-    return Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator_class = _validator_class()
+    validator_class.check_schema(schema)
+    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
 
 
 @cache
 def validator(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     schema = json.loads(schema_text(SCHEMA_FILES[kind]))
     Draft202012Validator.check_schema(schema)
     return compiled(flatten(schema, SCHEMA_FILES[kind]))

@@ -27,7 +27,7 @@ def review_page(view) -> str:
     status = {r.id: view.status(r) for r in kb.rules}
     total = Counter(status.values())
     lines = [
-        front_matter("Review status"),
+        front_matter("Review status", wide=True),
         "# Review status\n",
         f"Each rule is re-checked against its sources every 60 to 90 days. Statuses as of "
         f"{view.today.isoformat()}: due soon means within 14 days of the due date. A rule is source-changed, "
@@ -74,7 +74,6 @@ def review_page(view) -> str:
             ]
             for r in waiting
         ]
-        lines.append("Filter this list by payer and code with the boxes above it (the page's script adds them).\n")
         lines.append(
             html_table(
                 ["Payer", "Code", "Last checked", "Due", "Status", "Changed source", "Reviewer"],

@@ -238,3 +238,30 @@ def test_the_picker_script_never_writes_html():
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "Function(", "DOMParser"):
         assert sink not in script
     assert "textContent" in script and "dataset" in script
+
+
+def test_a_big_state_sheet_is_split_by_code_ranges(monkeypatch):
+    import re
+
+    from lcdkb.site import cheatsheet
+
+    code_row = '<tr><td data-label="Code">'
+    whole = all_pages(view_of())["cheatsheets/states/tx.md"]
+    monkeypatch.setattr(cheatsheet, "ROWS_PER_SHEET", 2)
+    pages = all_pages(view_of())
+    parts = ["cheatsheets/states/tx.md", "cheatsheets/states/tx-part-2.md"]
+    assert sorted(path for path in pages if path.startswith("cheatsheets/states/tx")) == sorted(parts)
+    rows = []
+    for number, path in enumerate(parts, 1):
+        page_rows = [line for line in pages[path].splitlines() if line.startswith(code_row) and "Policy" in line]
+        assert len(page_rows) <= 2
+        rows += page_rows
+        assert f"# Cheat sheet: Texas (TX), part {number} of 2\n" in pages[path]
+    every = [line for line in whole.splitlines() if line.startswith(code_row) and "Policy" in line]
+
+    def unnumbered(lines):  # each part numbers its own footnotes
+        return sorted(re.sub(r"<sup>[0-9,]+</sup>", "", line) for line in lines)
+
+    assert unnumbered(rows) == unnumbered(every)  # nothing lost, nothing twice
+    assert "Parts of this sheet: codes 62323 to 64483 · [codes 64484 to G3002](tx-part-2.md)" in pages[parts[0]]
+    assert "Parts of this sheet: [codes 62323 to 64483](tx.md) · codes 64484 to G3002" in pages[parts[1]]

@@ -1,9 +1,14 @@
 """Printable cheat sheets: one compact page per payer (a row per code) and one per state (Medicare's merged answer,
 then every payer that operates there). Sources are short numbered footnotes under the tables, so a sheet on paper
 still says where each rule comes from. The print layout is in docs/stylesheets/lcdkb.css (``.lcdkb-sheet``).
+
+A state's sheet grows with the payers there times the codes, so a big one is split by code ranges into parts of at
+most ``ROWS_PER_SHEET`` payer rows (about 400 KB of HTML), each a page of its own linking the others.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 from lcdkb import answers
 from lcdkb.model import Payer, Rule
@@ -25,6 +30,7 @@ SHEET_HEADER = [
     "Checked",
 ]
 KEY_DIAGNOSES = 4  # the first few covered codes; the payer page lists them all
+ROWS_PER_SHEET = 400  # payer rows on one page of a state's sheet
 _KIND_ORDER = ("medicare-mac", "medicare-national", "medicare-advantage", "commercial")
 
 
@@ -32,14 +38,42 @@ def payer_sheet_path(payer_id: str) -> str:
     return f"cheatsheets/payers/{payer_id}.md"
 
 
-def state_sheet_path(state: str) -> str:
-    return f"cheatsheets/states/{state.lower()}.md"
+def state_sheet_path(state: str, part: int = 1) -> str:
+    """The state's sheet (its first part) or a later part of it."""
+    return f"cheatsheets/states/{state.lower()}" + (f"-part-{part}" if part > 1 else "") + ".md"
 
 
 def sheet_pages(view: View) -> dict[str, str]:
     pages = {payer_sheet_path(p.id): payer_sheet(view, p) for p in view.kb.payers.values()}
-    pages.update({state_sheet_path(s): state_sheet(view, s) for s in view.kb.states})
+    for state in view.kb.states:
+        parts = state_sheet_parts(view, state)
+        for number in range(1, len(parts) + 1):
+            pages[state_sheet_path(state, number)] = state_sheet(view, state, parts, number)
     return pages
+
+
+def _state_payers(view: View, state: str) -> list[Payer]:
+    kb = view.kb
+    return sorted(
+        (p for p in kb.payers_in_state(state) if kb.rules_for(payer_id=p.id)),
+        key=lambda p: (_KIND_ORDER.index(p.kind), p.name),
+    )
+
+
+def state_sheet_parts(view: View, state: str) -> list[list[str]]:
+    """The key codes of a state's sheet in order, cut into parts of at most ``ROWS_PER_SHEET`` payer rows (a code's
+    rows stay together); one part for all but the biggest states."""
+    kb = view.kb
+    rows = Counter(r.code for p in _state_payers(view, state) for r in kb.rules_for(payer_id=p.id))
+    parts: list[list[str]] = [[]]
+    count = 0
+    for code in sorted(c for c, e in kb.codes.items() if e["scope"] == "key"):
+        if parts[-1] and count + rows[code] > ROWS_PER_SHEET:
+            parts.append([])
+            count = 0
+        parts[-1].append(code)
+        count += rows[code]
+    return parts
 
 
 class Footnotes:
@@ -135,11 +169,16 @@ def payer_sheet(view: View, payer: Payer) -> str:
     return "\n".join(lines)
 
 
-def state_sheet(view: View, state: str) -> str:
+def state_sheet(view: View, state: str, parts: list[list[str]], part: int = 1) -> str:
+    """Page ``part`` of a state's sheet (``parts``: state_sheet_parts): Original Medicare's merged answers, then each
+    payer there, for that part's codes."""
     kb = view.kb
+    codes = parts[part - 1]
     entry = kb.states[state]
     notes = Footnotes()
     title = f"Cheat sheet: {entry['name']} ({state})"
+    if len(parts) > 1:
+        title += f", part {part} of {len(parts)}"
     lines = [
         front_matter(title, f"Every payer's rules in {entry['name']}: cheat sheet", wide=True),
         f"# {text(title)}\n",
@@ -147,7 +186,8 @@ def state_sheet(view: View, state: str) -> str:
         f'<span class="lcdkb-screen-only">More: {html_link(entry["name"], f"../../states/{state.lower()}.md")}.'
         "</span></p>\n",
     ]
-    codes = sorted(c for c, e in kb.codes.items() if e["scope"] == "key")
+    if len(parts) > 1:
+        lines.append(_part_links(state, parts, part) + "\n{: .lcdkb-screen-only }\n")
     medicare = []
     for code in codes:
         rules = medicare_rules(view, state, code)
@@ -159,13 +199,11 @@ def state_sheet(view: View, state: str) -> str:
     if medicare:
         lines.append("## Original Medicare: prior authorization\n")
         lines.append(html_table(["Code"] + SETTING_HEADER, medicare, css="lcdkb-sheet-medicare lcdkb-cards"))
-    payers = sorted(
-        (p for p in kb.payers_in_state(state) if kb.rules_for(payer_id=p.id)),
-        key=lambda p: (_KIND_ORDER.index(p.kind), p.name),
-    )
+    payers = _state_payers(view, state)
+    wanted = set(codes)
     blocks = []
     for payer in payers:
-        rows = [sheet_row(view, rule, notes, state) for rule in kb.rules_for(payer_id=payer.id) if rule.code in codes]
+        rows = [sheet_row(view, r, notes, state) for r in kb.rules_for(payer_id=payer.id) if r.code in wanted]
         if rows:
             blocks.append(
                 f"## {text(short_name(kb, payer))}\n\n"
@@ -175,6 +213,15 @@ def state_sheet(view: View, state: str) -> str:
     lines.append(_sheet("", notes))
     lines.append("Each payer's own cheat sheet: " + _payer_links(view, payers) + ".\n{: .lcdkb-screen-only }\n")
     return "\n".join(lines)
+
+
+def _part_links(state: str, parts: list[list[str]], current: int) -> str:
+    links = []
+    for number, codes in enumerate(parts, 1):
+        label = f"codes {codes[0]} to {codes[-1]}" if codes else f"part {number}"
+        target = state_sheet_path(state, number).rsplit("/", 1)[1]
+        links.append(text(label) if number == current else link(label, target))
+    return "Parts of this sheet: " + " · ".join(links)
 
 
 def _payer_links(view: View, payers: list[Payer]) -> str:

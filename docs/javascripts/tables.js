@@ -111,7 +111,7 @@
       if (table.closest(".lcdkb-facts")) return;
       makeSortable(table);
       if (table.closest(".lcdkb-waiting")) addReviewFilter(table);
-      else if (table.tBodies[0].rows.length > 8 && !table.closest(".lcdkb-pickable, .lcdkb-sheet")) addFilter(table);
+      else if (table.tBodies[0].rows.length > 8 && !table.closest(".lcdkb-pickable, .lcdkb-sheet, .lcdkb-sheet-table, .lcdkb-sheet-medicare")) addFilter(table);
     });
   }
   if (typeof document$ !== "undefined") { document$.subscribe(setUp); } else { document.addEventListener("DOMContentLoaded", setUp); }

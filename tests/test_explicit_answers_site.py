@@ -40,7 +40,7 @@ def export(kb):
 _HTML_TABLE = re.compile(r"<table>(.*?)</table>", re.S)
 _HEADER_CELL = re.compile(r"<th>(.*?)</th>")
 _ROW = re.compile(r"<tr[^>]*>(.*?)</tr>")
-_CELL = re.compile(r'<td data-label="[^"]*">(.*?)</td>')
+_CELL = re.compile(r'<td(?: data-label="[^"]*")?>(.*?)</td>')
 
 
 def tables(page: str):
@@ -150,7 +150,7 @@ def test_code_pages_group_the_states_by_their_medicare_answers(kb, pages):
 def test_the_full_rule_table_dates_its_answer_and_keeps_the_history(kb):
     rule_page = all_pages(View(kb, DAY))["payers/medicare-national.md"]
     block = rule_page[rule_page.index("{ #64495 }") :]
-    line = next(line for line in block.splitlines() if line.startswith('<tr><td data-label="Fact">Prior authorization'))
+    line = next(line for line in block.splitlines() if line.startswith("<tr><td>Prior authorization"))
     cell = plain(line)
     assert "Hospital outpatient: Not required (OPD prior authorization) since 2024-08-05 (as of 2026-11-28)" in cell
     assert "Recorded: Required (OPD prior authorization); hospital outpatient; 2023-07-01 to 2024-08-04" in cell

@@ -145,8 +145,8 @@ def test_a_missing_fact_reads_not_recorded_and_prior_auth_is_an_answer(pages):
         "<br><strong>Hospital outpatient:</strong> Unknown" in row
     )
     facts_table = page[page.index("<th>Fact</th><th>Rule</th>") :]
-    assert '<td data-label="Fact">Modifiers</td><td data-label="Rule"><em>Not recorded</em></td>' in facts_table
-    assert '<td data-label="Fact">Units</td><td data-label="Rule"><em>Not recorded</em></td>' in facts_table
+    assert "<tr><td>Modifiers</td><td><em>Not recorded</em></td></tr>" in facts_table
+    assert "<tr><td>Units</td><td><em>Not recorded</em></td></tr>" in facts_table
     assert "(as of 2026-02-01)<br><small>Recorded: Voluntary (Fixture program); office, ASC; only TX" in facts_table
 
 

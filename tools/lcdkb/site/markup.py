@@ -120,17 +120,19 @@ def html_table(
     css: str | None = None,
     row_data: list[dict[str, str]] | None = None,
     caption: str | None = None,
+    labels: bool = True,
 ) -> str:
     """A table as a raw HTML block. Cells must already be safe HTML (``text()``, ``html_link()``, ``badge()`` ...);
-    each carries its column's name in ``data-label``, which the phone layout shows before the cell. ``row_data``
-    adds data-* attributes per row (the state picker reads them). Written with no blank line inside, so Markdown
-    takes it as one HTML block."""
-    labels = [attribute(name) for name in header]
+    each carries its column's name in ``data-label``, which the phone layout shows before the cell (``labels=False``
+    leaves it out where no card layout needs it: a two-column fact table names its rows itself). ``row_data`` adds
+    data-* attributes per row (the state picker reads them). Written with no blank line inside, so Markdown takes it
+    as one HTML block."""
+    names = [f' data-label="{attribute(name)}"' if labels else "" for name in header]
     head = "".join(f"<th>{text(name)}</th>" for name in header)
     body = []
     for index, row in enumerate(rows):
         extra = data_attributes(row_data[index]) if row_data else ""
-        cells = "".join(f'<td data-label="{label}">{cell}</td>' for label, cell in zip(labels, row, strict=True))
+        cells = "".join(f"<td{name}>{cell}</td>" for name, cell in zip(names, row, strict=True))
         body.append(f"<tr{extra}>{cells}</tr>")
     classes = " ".join(["lcdkb-table"] + ([attribute(css)] if css else []))
     title = f"<caption>{text(caption)}</caption>" if caption else ""

@@ -201,7 +201,9 @@ def rule_block(view: View, rule: Rule, applies_to: list[Payer] | None = None) ->
     html = ['<div class="lcdkb-rule">']
     if rule.policy_title:
         html.append(f"<p><strong>Policy:</strong> {text(rule.policy_title)}</p>")
-    html.append(html_table(["Fact", "Rule"], facts.full_rows(rule, view.today), css="lcdkb-facts").rstrip("\n"))
+    html.append(
+        html_table(["Fact", "Rule"], facts.full_rows(rule, view.today), css="lcdkb-facts", labels=False).rstrip("\n")
+    )
     notes = [
         f"<li><strong>{row}:</strong> {note}</li>" for row, _ in facts.FULL_ROWS for note in facts.notes_for(rule, row)
     ]

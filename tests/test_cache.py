@@ -309,3 +309,24 @@ def test_the_query_after_the_files_settle_is_still_answered_from_the_cache(data_
     assert header["settled_fingerprint"] != header["fingerprint"]
     monkeypatch.setattr(lcdkb.validate, "validate", lambda *a, **k: pytest.fail("the data was read again"))
     assert lookup(data_dir, capsys) == first
+
+
+def test_a_cached_query_imports_neither_the_validator_nor_jsonschema(data_dir, tmp_path):
+    """Start-up is most of a cached query's time (docs/performance.md): the validator, jsonschema and the YAML
+    reader are imported only when the cache misses."""
+    import subprocess
+    import sys
+    import time
+
+    time.sleep(cache.SETTLED_SECONDS + 0.5)  # the copied data settles: both queries fingerprint it by status
+    env = {**os.environ, "LCDKB_CACHE_DIR": str(tmp_path / "cache")}
+    query = ["lookup", "64483", "--payer", "fixture-mac", "--data", str(data_dir)]
+    script = (
+        "import sys\nfrom lcdkb.cli import main\nmain(sys.argv[1:])\n"
+        "print(sorted(m for m in ('lcdkb.validate', 'jsonschema', 'yaml') if m in sys.modules))"
+    )
+    run = [sys.executable, "-c", script, *query]
+    first = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.strip().splitlines()[-1] == "['lcdkb.validate', 'yaml']"  # the miss (valid data: no jsonschema)
+    again = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    assert again.stdout.strip().splitlines()[-1] == "[]"

@@ -1,5 +1,6 @@
 """Cheat sheets on paper, printed by chromium: every payer's sheet fits on at most two Letter (and A4) pages in
-landscape (the site's print @page rule), with every column on the page; the state sheets print with every column. Skips without chromium unless LCDKB_REQUIRE_BROWSER=1."""
+landscape (the site's print @page rule), with every column on the page; the state sheets print with every column.
+Skips without chromium unless LCDKB_REQUIRE_BROWSER=1."""
 
 import re
 

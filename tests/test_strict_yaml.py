@@ -1,5 +1,6 @@
 """The strict loader, one YAML trap at a time."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -156,7 +157,17 @@ def test_plain_data_takes_the_fast_way():
 
 @pytest.mark.parametrize(
     "text",
-    ["a: &x 1\n", "a: 1\nb: *x\n", "a: !!str 1\n", "a: ! 1\n", "a: [&x 1, *x]\n", "a: {b: !t 1}\n", "a:\n- &x b\n"],
+    [
+        "a: &x 1\n",
+        "a: 1\nb: *x\n",
+        "a: !!str 1\n",
+        "a: ! 1\n",
+        "a: [&x 1, *x]\n",
+        "a: {b: !t 1}\n",
+        "a:\n- &x b\n",
+        "\ufeff&a 1\n",
+        "\ufeff!t 1\n",
+    ],
 )
 def test_anchors_aliases_and_tags_never_take_the_fast_way(text):
     assert strict_yaml._compose_fast(text) == (False, None)
@@ -194,3 +205,11 @@ def test_deep_nesting_is_refused_the_same_way_on_the_fast_way():
     text = "a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n"
     assert _outcome(parse_yaml, text) == _outcome(strict_yaml._parse_checked, text)
     assert _outcome(parse_yaml, text)[1] == "LCD005"
+
+
+@pytest.mark.parametrize("text", ["a: !!str 1\n", "a: !t {b: 1}\n", "a: [!!int 1]\n", "!!map {a: 1}\n"])
+def test_an_explicit_tag_never_takes_the_fast_way_even_if_the_scan_missed_it(text, monkeypatch):
+    monkeypatch.setattr(strict_yaml, "_MAY_HOLD_ANCHOR_ALIAS_OR_TAG", re.compile("(?!)"))  # matches nothing
+    assert strict_yaml._compose_fast(text) == (False, None)
+    with pytest.raises(YamlError, match="explicit tag"):
+        parse_yaml(text)

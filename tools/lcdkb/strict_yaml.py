@@ -50,9 +50,10 @@ _INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
 _NUMBER_START = frozenset("-0123456789")
 
-# Where an anchor (&a), alias (*a) or tag (!t) could begin: at the start, after white space or a flow
-# indicator. A plain "R&D" or "5*3" passes; "A & B" or a quoted "*" only sends the file the checked way.
-_MAY_HOLD_ANCHOR_ALIAS_OR_TAG = re.compile(r"(?:\A|[\s\[\]{},:?-])[&*!]")
+# Where an anchor (&a), alias (*a) or tag (!t) could begin: at the start, after white space, a byte order mark or
+# a flow indicator. A plain "R&D" or "5*3" passes; "A & B" or a quoted "*" only sends the file the checked way. A
+# tag the scan missed would still be caught: a tagged node skips ``resolve``, so the counts would differ.
+_MAY_HOLD_ANCHOR_ALIAS_OR_TAG = re.compile(r"(?:\A|[\s\ufeff\[\]{},:?-])[&*!]")  # \ufeff: a BOM at the start
 
 try:
     from yaml._yaml import CParser as _Parser  # where yaml.cyaml takes it from; absent without libyaml
@@ -102,8 +103,10 @@ class _StrictComposer(Composer, _Parser, BaseResolver):
         Composer.__init__(self)
         BaseResolver.__init__(self)
         self._depth = 0
+        self._resolved = 0
 
     def resolve(self, kind, value, implicit):
+        self._resolved += 1  # the fast way compares this with the nodes composed: an explicit tag skips it
         if kind is not ScalarNode:
             return MAP if kind is MappingNode else SEQ
         if not implicit[0]:
@@ -180,8 +183,11 @@ if _FAST_PARSER is not None:
         def __init__(self, text: str):
             super().__init__(text)
             self._depth = 0
+            self._resolved = 0
+            self._composed = 0
 
         def descend_resolver(self, parent, index):
+            self._composed += 1  # once for every node but an alias
             self._depth += 1
             if self._depth > MAX_DEPTH:
                 raise _TooDeep()
@@ -197,11 +203,14 @@ def _compose_fast(text: str) -> tuple[bool, Node | None]:
         return False, None
     composer = _FastComposer(text)
     try:
-        return True, composer.get_single_node()
+        root = composer.get_single_node()
     except (yaml.YAMLError, _TooDeep, RecursionError):
         return False, None
     finally:
         composer.dispose()
+    if composer._resolved != composer._composed:  # a node with an explicit tag the scan above did not see
+        return False, None
+    return True, root
 
 
 @dataclass

@@ -466,8 +466,8 @@ def diagnosis_pages(view: View) -> dict[str, str]:
         for code in sorted(codes):
             lines.append(f"## {text(code)}\n")
             for label, field in (("Listed as covered", "covered"), ("Listed as not covered", "not_covered")):
-                if codes[code][field]:
-                    lines.append(f"**{label}:** " + _rules_by_code(view, codes[code][field]) + "\n")
+                if codes[code][field]:  # ready-made HTML: these link lists are most of a big site's Markdown
+                    lines.append(f"<p><strong>{label}:</strong> " + _rules_by_code(view, codes[code][field]) + "</p>\n")
         pages[f"diagnoses/{category.lower()}.md"] = "\n".join(lines)
     return pages
 
@@ -477,9 +477,9 @@ def _rules_by_code(view: View, rules: list[Rule]) -> str:
     for rule in rules:
         by_code[rule.code].append(rule.payer_id)
     return "; ".join(
-        link(code, f"../codes/{code}.md")
+        html_link(code, f"../codes/{code}.md")
         + " ("
-        + ", ".join(link(short_name(view.kb, view.kb.payers[p]), f"../codes/{code}.md#{p}") for p in payers)
+        + ", ".join(html_link(short_name(view.kb, view.kb.payers[p]), f"../codes/{code}.md#{p}") for p in payers)
         + ")"
         for code, payers in sorted(by_code.items())
     )

@@ -59,11 +59,8 @@ def test_load_export_rejects_other_files(tmp_path):
         api.load_export(path)
 
 
-def test_load_export_refuses_a_state_file_that_only_refers_to_its_rules(tmp_path):
-    """A state file (1.2.0) lists its rules by reference: loading it would give a model without them."""
+def test_load_export_reads_a_state_file_with_its_rules(tmp_path):
+    """A state file keeps its rules in v1 (1.2.0 only adds rule_refs), so loading it gives them."""
     path = tmp_path / "TX.json"
     path.write_bytes(render()["states/TX.json"])
-    with pytest.raises(ValueError, match="refers to its rules"):
-        api.load_export(path)
-    path.write_bytes(render()["payers/fixture-mac.json"])
-    assert api.load_export(path).rules
+    assert {r.payer_id for r in api.load_export(path).rules} == {"fixture-commercial", "fixture-mac"}

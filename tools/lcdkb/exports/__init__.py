@@ -5,5 +5,5 @@ records -> (slices, csv_table, changes) -> writer. ``reader`` turns an export ba
 
 SCHEMA_VERSION = "1.2.0"
 # 1.1.0: rules gain prior_auth_answers (rules.csv: prior_auth_<setting>).
-# 1.2.0: state slices refer to their rules (rule_refs) and their rules list is empty.
+# 1.2.0: state slices also list their rules by reference (rule_refs).
 API_DIR = "api/v1"

@@ -132,11 +132,6 @@ def checked_document(document) -> dict:
     if not isinstance(version, str) or not version.startswith("1."):
         raise ExportError(f"not an lcdkb API v1 export (schema_version {clip(repr(version), 40)})")
     _validate(document)
-    if document.get("rule_refs"):
-        raise ExportError(
-            "a state file refers to its rules (rule_refs) instead of holding them: load all.json, or the payer "
-            "files its rule_refs name"
-        )
     known = known_fields(document, _flat_schema())
     _check_references(known)
     return known

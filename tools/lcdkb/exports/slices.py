@@ -1,11 +1,10 @@
 """The export documents: all.json plus per-payer, per-code and per-state slices sharing one envelope.
 
-A payer or code slice holds the payers and rules in its scope and the catalogue entries they refer to. A state
-slice (since 1.2.0) holds the state's payers and catalogue entries and *refers* to their rules (``rule_refs``: each
-rule's ID and the payer file that holds it) instead of repeating them: the national Medicare rules apply in every
-state and a contractor's in each of its states, so copies made the API folder grow with rules x states (11 MB of
-the 21 MB API folder at 361 rules). Rows are sorted and the time stamp comes from the data (or
-SOURCE_DATE_EPOCH), so the same data gives the same documents.
+A slice holds the payers and rules in its scope and the catalogue entries they refer to. A state slice also
+lists its rules by reference (``rule_refs``, since 1.2.0: each rule's ID and the payer file that holds it). Its
+``rules`` stay in v1, as the compatibility promise requires (docs/consumers.md); a reference-only state slice is
+a breaking change kept for api/v2. Rows are sorted and the time stamp comes from the data (or SOURCE_DATE_EPOCH),
+so the same data gives the same documents.
 """
 
 from __future__ import annotations
@@ -109,15 +108,8 @@ def documents(kb: KnowledgeBase, stamp: Stamp) -> dict[str, dict]:
             if (p.kind.startswith("medicare-") and p.kind != "medicare-advantage") or state in p.states
         ]
         rules = [r for r in rec.rules if r["payer_id"] in payer_ids]
-        codes = _referenced_codes(rec, rules, ())
-        state_doc = _envelope(
-            rec, stamp, "state", state, sorted(payer_ids), [], extra_codes=codes, extra_states=[state]
-        )
-        state_doc["modifiers"] = [
-            rec.modifiers[m] for m in sorted({m["code"] for r in rules for m in r["modifiers"] or []})
-        ]
+        state_doc = _envelope(rec, stamp, "state", state, sorted(payer_ids), rules, extra_states=[state])
         state_doc["rule_refs"] = [rule_ref(r) for r in rules]
-        state_doc["counts"]["rules"] = len(rules)
         docs[f"states/{state}.json"] = state_doc
     return docs
 

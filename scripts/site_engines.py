@@ -91,6 +91,10 @@ class Engine:
         0.0.73 panics on absolute ones) and, for the classic theme, the theme block replaced."""
         config = copy.deepcopy(base)
         config.update(docs_dir=docs_dir, site_dir=site_dir)
+        if self.packages:  # an engine in its own venv has no lcdkb to import: it reads the blocks as plain HTML
+            config["markdown_extensions"] = [
+                ext for ext in config.get("markdown_extensions", []) if ext != "lcdkb.site.raw_blocks"
+            ]
         if self.name == "properdocs":
             language = (base.get("theme") or {}).get("language", "en")
             # highlightjs: false, or every page loads highlight.js and its styles from cdnjs.

@@ -41,6 +41,9 @@ _URL_SAFE = frozenset(string.ascii_letters + string.digits + "-._~:/?#@!$+,;=%")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _ANCHOR = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _DATA_NAME = re.compile(r"^[a-z]+(-[a-z]+)*$")
+# Marker lines around ready-made HTML blocks (see raw_block and site/raw_blocks.py). text() can never write them.
+RAW_START = "<!--lcdkb-html-->"
+RAW_END = "<!--/lcdkb-html-->"
 
 
 def one_line(value) -> str:
@@ -136,11 +139,17 @@ def html_table(
         body.append(f"<tr{extra}>{cells}</tr>")
     classes = " ".join(["lcdkb-table"] + ([attribute(css)] if css else []))
     title = f"<caption>{text(caption)}</caption>" if caption else ""
-    return (
+    return raw_block(
         f'<div class="{classes}">\n<table>{title}\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
         + "\n".join(body)
-        + "\n</tbody>\n</table>\n</div>\n"
+        + "\n</tbody>\n</table>\n</div>"
     )
+
+
+def raw_block(html_text: str) -> str:
+    """Ready-made HTML between the marker lines that lcdkb's Markdown extension (``site.raw_blocks``) passes through
+    without parsing it. Ends with a newline."""
+    return f"{RAW_START}\n{html_text.strip(chr(10))}\n{RAW_END}\n"
 
 
 def _url(target: str) -> str:

@@ -9,7 +9,7 @@ from functools import cached_property
 from lcdkb.freshness import next_review_due, provenance, rule_status, source_changes
 from lcdkb.model import KnowledgeBase, Payer, Rule
 from lcdkb.site import facts
-from lcdkb.site.markup import admonition, badge, html_external_link, html_table, link, text
+from lcdkb.site.markup import admonition, badge, html_external_link, html_table, link, raw_block, text
 
 SUMMARY_HEADER = [
     "Coverage",
@@ -223,8 +223,8 @@ def rule_block(view: View, rule: Rule, applies_to: list[Payer] | None = None) ->
     html.append(source_details(rule.sources))
     html.append(_meta_line(view, rule))
     html.append("</div>")
-    parts.append("\n".join(html))
-    return "\n\n".join(parts) + "\n"
+    parts.append(raw_block("\n".join(html)))
+    return "\n\n".join(parts)
 
 
 def checklist(items: list[str]) -> str:

@@ -71,3 +71,20 @@ def run_lcdkb_limited(args, cwd: Path, memory_mb: int = 1024, seconds: int = 60,
         preexec_fn=limit,
         check=False,
     )
+
+
+def mkdocs_markdown(without: tuple[str, ...] = ()):
+    """Python-Markdown with the extensions and options of mkdocs.yml (less ``without``), as MkDocs renders a page."""
+    import markdown
+    import yaml
+
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    names, configs = [], {}
+    for entry in config["markdown_extensions"]:
+        name, options = next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
+        if name in without:
+            continue
+        names.append(name)
+        if options:
+            configs[name] = options
+    return markdown.Markdown(extensions=names, extension_configs=configs)

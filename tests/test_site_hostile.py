@@ -19,15 +19,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import jinja2
-import markdown
 import material
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mkdocs.utils.meta import get_data
 
-from conftest import FIXTURE_TODAY, REPO, VALID
+from conftest import FIXTURE_TODAY, REPO, VALID, mkdocs_markdown
 from lcdkb.model import KnowledgeBase, build_model
 from lcdkb.site.calendar import review_calendar
 from lcdkb.site.markup import external_link, heading, link, one_line, text
@@ -223,18 +221,7 @@ def pages_for(kb: KnowledgeBase, texts: list[str]) -> dict[str, str]:
 # ---------------------------------------------------------------- rendering as MkDocs does
 
 
-def markdown_renderer() -> markdown.Markdown:
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
-    names, configs = [], {}
-    for entry in config["markdown_extensions"]:
-        name, options = next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
-        names.append(name)
-        if options:
-            configs[name] = options
-    return markdown.Markdown(extensions=names, extension_configs=configs)
-
-
-RENDERER = markdown_renderer()
+RENDERER = mkdocs_markdown()
 
 
 def render(page: str) -> tuple[str, dict]:

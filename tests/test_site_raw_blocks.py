@@ -5,28 +5,22 @@ from __future__ import annotations
 import re
 
 import markdown
-import yaml
 
-from conftest import FIXTURE_TODAY, REPO
+from conftest import FIXTURE_TODAY, REPO, mkdocs_markdown
 from lcdkb.model import build_model
 from lcdkb.site.markup import RAW_END, RAW_START, html_table, raw_block, text
 from lcdkb.site.pages import all_pages
+from lcdkb.site.raw_blocks import _RawBlocks
 from lcdkb.site.rule_view import View
 from lcdkb.validate import validate
 
 
 def renderer(with_raw_blocks: bool) -> markdown.Markdown:
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
-    names, configs = [], {}
-    for entry in config["markdown_extensions"]:
-        name, options = next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
-        if name == "lcdkb.site.raw_blocks" and not with_raw_blocks:
-            continue
-        names.append(name)
-        if options:
-            configs[name] = options
-    assert ("lcdkb.site.raw_blocks" in names) == with_raw_blocks  # mkdocs.yml loads it
-    return markdown.Markdown(extensions=names, extension_configs=configs)
+    return mkdocs_markdown() if with_raw_blocks else mkdocs_markdown(without=("lcdkb.site.raw_blocks",))
+
+
+def test_mkdocs_yml_loads_the_extension():
+    assert any(isinstance(p, _RawBlocks) for p in mkdocs_markdown().preprocessors)
 
 
 def squeezed(html: str) -> str:

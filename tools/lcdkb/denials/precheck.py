@@ -31,9 +31,6 @@ SAME_REASON = {
 class Precheck:
     claim_lines: int = 0
     input_problems: int = 0
-    denied_matched: int = 0
-    flagged: int = 0
-    flagged_same_reason: int = 0
     flagged_by_reason: dict[str, int] = field(default_factory=dict)
     same_reason_by_reason: dict[str, int] = field(default_factory=dict)
     matched_by_reason: dict[str, int] = field(default_factory=dict)
@@ -42,9 +39,9 @@ class Precheck:
         return {
             "claim_lines": self.claim_lines,
             "input_problems": self.input_problems,
-            "denied_lines_matched": self.denied_matched,
-            "flagged_by_precheck": self.flagged,
-            "flagged_for_the_same_reason": self.flagged_same_reason,
+            "denied_lines_matched": sum(self.matched_by_reason.values()),
+            "flagged_by_precheck": sum(self.flagged_by_reason.values()),
+            "flagged_for_the_same_reason": sum(self.same_reason_by_reason.values()),
             "matched_by_reason": dict(sorted(self.matched_by_reason.items())),
             "flagged_by_reason": dict(sorted(self.flagged_by_reason.items())),
             "same_reason_by_reason": dict(sorted(self.same_reason_by_reason.items())),
@@ -87,9 +84,6 @@ def run(kb: KnowledgeBase, con, hasher, source: BinaryIO, max_bytes: int = MAX_F
             flagged[reason] += 1
         if hit & SAME_REASON.get(reason, set()):
             same[reason] += 1
-    result.denied_matched = sum(matched.values())
-    result.flagged = sum(flagged.values())
-    result.flagged_same_reason = sum(same.values())
     result.same_reason_by_reason = dict(same)
     result.matched_by_reason = dict(matched)
     result.flagged_by_reason = dict(flagged)

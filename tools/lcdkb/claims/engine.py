@@ -4,8 +4,6 @@ claim by claim for input of any length."""
 from __future__ import annotations
 
 import difflib
-import hashlib
-from array import array
 from collections import defaultdict
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +12,7 @@ from itertools import groupby
 from lcdkb.answers import rule_on
 from lcdkb.claims.checks import ALL_CHECKS, Finding, Session
 from lcdkb.claims.lines import ClaimLine, InputProblem
+from lcdkb.claims.seen import SeenClaims
 from lcdkb.lookup import LookupError, find_code, find_payer, find_state, rules_for
 from lcdkb.model import KnowledgeBase, Payer
 from lcdkb.terminal import quoted
@@ -78,44 +77,6 @@ def _check_session(kb: KnowledgeBase, lines: list[ClaimLine]) -> list[Finding]:
 MAX_CLAIM_LINES = 1000  # one claim's lines held at once; a longer claim is an input problem
 
 
-class SeenClaims:
-    """Every claim ID met so far, kept as an 8-byte hash in an open-addressing table (16 to 32 bytes a claim),
-    so a claim whose lines are not next to each other is caught without keeping the IDs themselves."""
-
-    def __init__(self):
-        self.slots, self.count = array("Q", bytes(8 * 1024)), 0
-
-    @staticmethod
-    def _hash(claim_id: str) -> int:
-        digest = hashlib.blake2b(claim_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-        return int.from_bytes(digest, "little") | 1  # never 0: 0 marks an empty slot
-
-    def _slot(self, key: int) -> int:
-        mask = len(self.slots) - 1
-        index = key & mask
-        while self.slots[index] not in (0, key):
-            index = (index + 1) & mask
-        return index
-
-    def __contains__(self, claim_id: str) -> bool:
-        key = self._hash(claim_id)
-        return self.slots[self._slot(key)] == key
-
-    def add(self, claim_id: str) -> None:
-        key = self._hash(claim_id)
-        index = self._slot(key)
-        if self.slots[index] == 0:
-            self.slots[index], self.count = key, self.count + 1
-            if self.count * 2 > len(self.slots):
-                self._grow()
-
-    def _grow(self) -> None:
-        old, self.slots = self.slots, array("Q", bytes(16 * len(self.slots)))
-        for key in old:
-            if key:
-                self.slots[self._slot(key)] = key
-
-
 @dataclass
 class _Claim:
     """The run of consecutive lines of one claim, held until the claim ends."""
@@ -143,20 +104,23 @@ class ClaimStream:
     and after the bad line are not checked. A claim ID that comes back after other claims is an input problem:
     its lines must be next to each other. ``lines_checked`` counts the lines checked so far."""
 
-    def __init__(self, kb: KnowledgeBase, items: Iterable[ClaimLine | InputProblem]):
+    def __init__(self, kb: KnowledgeBase, items: Iterable[ClaimLine | InputProblem], seen: SeenClaims | None = None):
         self.kb, self.items = kb, items
         self.claim: _Claim | None = None
-        self.seen = SeenClaims()
+        self.seen = seen if seen is not None else SeenClaims()
         self.taint_next: int | None = None  # a line with an unknown claim ID just before the next claim
         self.lines_checked = 0
 
     def __iter__(self) -> Iterator[Finding | InputProblem]:
-        for item in self.items:
-            if isinstance(item, ClaimLine):
-                yield from self._line(item)
-            else:
-                yield from self._problem(item)
-        yield from self._finish()
+        try:
+            for item in self.items:
+                if isinstance(item, ClaimLine):
+                    yield from self._line(item)
+                else:
+                    yield from self._problem(item)
+            yield from self._finish()
+        finally:
+            self.seen.close()  # frees its temporary file now, even when the reader stops early or fails
 
     def _line(self, line: ClaimLine) -> Iterator[Finding | InputProblem]:
         if line.code not in self.kb.codes and not line_problem(self.kb, line, code_too=False):
@@ -200,7 +164,7 @@ class ClaimStream:
         """Finishes the claim before; returns the new one, which is now ``self.claim``."""
         yield from self._finish()
         claim = self.claim = _Claim(claim_id)
-        if claim_id in self.seen:
+        if self.seen.add(claim_id):
             claim.bad_line, claim.explained = line_no, True
             yield InputProblem(
                 line_no,
@@ -209,7 +173,6 @@ class ClaimStream:
                 "checked)",
                 claim_id,
             )
-        self.seen.add(claim_id)
         return claim
 
     def _finish(self) -> Iterator[Finding | InputProblem]:

@@ -400,24 +400,10 @@ def _load_model(args, cached: bool = False, show_warnings: bool = False, code: s
     ``cached``: reuse the model of an unchanged data folder (see lcdkb.cache); with ``code``, the cached rules
     of that code may be all that is returned. Data warnings: listed in full with ``show_warnings`` (build and
     export) or --verbose, else counted in one line; --quiet leaves them out."""
-    data_dir = _data_dir(args)
-    cached = cached and _level(args) < 2  # --verbose validates again, to list every data warning
-    if not (cached and code is not None):
-        return _read_model(args, data_dir, cached, show_warnings, code)
-    from lcdkb import desk_index  # a cached query for one code also leaves its desk index (lcdkb.desk)
-    from lcdkb.paths import schema_dir
-
-    schemas = str(schema_dir())
-    taken = desk_index.before_reading(str(data_dir), schemas)
-    kb = _read_model(args, data_dir, cached, show_warnings, code)
-    if kb is not None:
-        desk_index.store(str(data_dir), schemas, code, kb, taken)
-    return kb
-
-
-def _read_model(args, data_dir: Path, cached: bool, show_warnings: bool, code: str | None):
     from lcdkb import cache
 
+    data_dir = _data_dir(args)
+    cached = cached and _level(args) < 2  # --verbose validates again, to list every data warning
     if cached and (kb := cache.load(data_dir, code)) is not None:
         return kb
     from lcdkb.model import build_model
@@ -717,12 +703,23 @@ def _run_lookup(args) -> int:
         return 0
     if not args.code:
         raise UsageError("give a code, for example: lcdkb lookup 64483 --state TX")
-    day = args.date or date.today()
     try:
-        text = lookup.output(kb, args.code, args.payer, args.state, args.setting, day, args.format, _data_dir(args))
+        code = lookup.find_code(kb, args.code)
+        state = lookup.find_state(kb, args.state) if args.state else None
+        payer = lookup.find_payer(kb, args.payer, state) if args.payer else None
     except lookup.LookupError as exc:
         raise UsageError(str(exc)) from None
-    sys.stdout.write(text)
+    try:
+        answer = lookup.result(kb, code, payer, state, args.setting, args.date or date.today())
+    except lookup.LookupError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "json":
+        sys.stdout.write(envelope.dumps("lookup", _data_dir(args), answer))
+    elif answer["cards"]:
+        sys.stdout.write(safe_lines(lookup.render_text(kb, answer)))
+    else:
+        who = payer.name if payer else (f"Medicare in {state}" if state else "any payer")
+        print(safe(f"No rule for {code} is recorded for {who}."))
     return 0
 
 

@@ -30,18 +30,41 @@ def render_export(
     environ=os.environ,
 ) -> dict[str, bytes]:
     """Relative path -> bytes for every file of api/v1/."""
+    return encoded(prepared_export(kb, baseline, baseline_kind, baseline_ref, environ))
+
+
+def prepared_export(
+    kb: KnowledgeBase,
+    baseline: dict | None = None,
+    baseline_kind: str | None = None,
+    baseline_ref: str | None = None,
+    environ=os.environ,
+) -> dict[str, dict]:
+    """Relative path -> validated JSON document for every JSON file of api/v1/; ``encoded`` turns them into the
+    files (``lcdkb build`` encodes them while MkDocs runs)."""
     docs = documents(kb, stamp_for(kb, environ))
     _check_export(docs)
     changes = changes_document(docs["all.json"], baseline, baseline_kind, baseline_ref)
     _check({"changes.json": changes}, CHANGES_SCHEMA)
-    files = {path: json_bytes(doc) for path, doc in docs.items()}
-    files["changes.json"] = json_bytes(changes)
-    files["rules.csv"] = rules_csv(docs["all.json"])
+    docs["changes.json"] = changes
     for name in (EXPORT_SCHEMA, CHANGES_SCHEMA):
-        files[f"schema/{name}"] = json_bytes(bundled(name))
+        docs[f"schema/{name}"] = bundled(name)
+    return docs
+
+
+def export_paths(prepared: dict[str, dict]) -> list[str]:
+    """The files ``encoded(prepared)`` will hold, without encoding them."""
+    return [*prepared, CSV_FILE]
+
+
+def encoded(prepared: dict[str, dict]) -> dict[str, bytes]:
+    """The files of api/v1/: each document as JSON, and the rules as CSV."""
+    files = {path: json_bytes(doc) for path, doc in prepared.items()}
+    files[CSV_FILE] = rules_csv(prepared["all.json"])
     return files
 
 
+CSV_FILE = "rules.csv"
 LISTS = ("payers", "codes", "jurisdictions", "states", "modifiers", "diagnoses", "rules")
 
 

@@ -17,13 +17,16 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
 
 from lcdkb import paths
 from lcdkb.exports import API_DIR
-from lcdkb.exports.render import render_export
+from lcdkb.exports.render import encoded, export_paths, prepared_export
 from lcdkb.exports.slices import stamp_for
 from lcdkb.model import KnowledgeBase
 from lcdkb.output_tree import replacing, work_folder, write_files
@@ -101,18 +104,23 @@ def build_site(
     config = theme_folder(yaml.safe_load(config_path.read_text(encoding="utf-8")), config_path)
     stamp = stamp_for(kb, environ)
     view = View(kb, stamp.status_as_of, edit_base(config))
-    with progress.stage("rendered the api/v1 exports"):
-        export_files = render_export(kb, environ=environ)
+    with progress.stage("prepared and validated the api/v1 exports"):
+        prepared = prepared_export(kb, environ=environ)
     with replacing(out) as staging:
         work = work_folder(Path(out).absolute())
         try:
             with progress.stage("generated the pages"):
-                count = generate_docs(view, work / "docs", docs, export_files, stamp.generated_at)
+                count = generate_docs(view, work / "docs", docs, export_paths(prepared), stamp.generated_at)
             config.update(docs_dir=str(work / "docs"), site_dir=str(staging))
             generated_config = work / "mkdocs.yml"
             generated_config.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-            with progress.stage(f"built {count} pages with MkDocs"):
-                shown = _run_mkdocs(generated_config)
+            with (
+                progress.stage(f"built {count} pages with MkDocs (and encoded the exports meanwhile)"),
+                mkdocs_running(generated_config) as mkdocs_done,
+            ):
+                export_files = encoded(prepared)  # MkDocs runs on one core; the exports use the other
+                del prepared
+                shown = mkdocs_done()
             if shown:
                 progress.say("MkDocs said:\n" + shown, VERBOSE)
             with progress.stage("indexed the site for search with Pagefind"):
@@ -138,17 +146,35 @@ def _noise(line: str) -> bool:
 _EXPORT_LINK = re.compile(r"^INFO\s.*contains a link to '" + re.escape(API_DIR) + r"/[^']*' which is excluded from the")
 
 
-def _run_mkdocs(config: Path) -> str:
-    """Run MkDocs; its output (warnings) when it succeeds, a BuildError when it fails."""
+@contextmanager
+def mkdocs_running(config: Path) -> Iterator[Callable[[], str]]:
+    """Start ``mkdocs build --strict`` in its own process and yield a function that waits for it and returns its
+    output (warnings), or raises a BuildError. The output goes to a private temporary file (a full pipe would
+    block MkDocs). If the block fails first, MkDocs is stopped."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    output = "\n".join(line for line in (done.stdout + done.stderr).splitlines() if not _noise(line))
-    if done.returncode != 0:
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+
+        def finish() -> str:
+            returncode = process.wait()
+            output.seek(0)
+            return _mkdocs_said(returncode, output.read())
+
+        try:
+            yield finish
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def _mkdocs_said(returncode: int, said: str) -> str:
+    output = "\n".join(line for line in said.splitlines() if not _noise(line))
+    if returncode != 0:
         raise BuildError("mkdocs build --strict failed (the previous site is unchanged):\n" + output.strip())
     return output.strip()

@@ -13,7 +13,17 @@ from collections import Counter
 from lcdkb import answers
 from lcdkb.model import Payer, Rule
 from lcdkb.site import facts
-from lcdkb.site.markup import badge, front_matter, html_external_link, html_link, html_table, link, text
+from lcdkb.site.markup import (
+    UNINDEXED,
+    badge,
+    front_matter,
+    html_external_link,
+    html_link,
+    html_table,
+    link,
+    raw_block,
+    text,
+)
 from lcdkb.site.medicare import SETTING_HEADER, medicare_rules, merged_cell
 from lcdkb.site.rule_view import View, checked_cell, short_name, where
 
@@ -230,8 +240,8 @@ def _payer_links(view: View, payers: list[Payer]) -> str:
 
 def _sheet(table_html: str, notes: Footnotes) -> str:
     footnotes = notes.html()
-    return (
-        '<div class="lcdkb-sheet">\n'
+    return raw_block(
+        f'<div class="lcdkb-sheet"{UNINDEXED}>\n'
         + table_html
         + ('<p class="lcdkb-footnotes-title"><strong>Sources</strong></p>\n' + footnotes if footnotes else "")
         + "</div>\n"

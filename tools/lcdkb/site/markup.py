@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 import string
+from functools import lru_cache
 
 import yaml
 
@@ -38,6 +39,7 @@ _MARKDOWN_TEXT = str.maketrans(
 # no space, quote, bracket, parenthesis, angle bracket or backslash that could end it or start something else.
 # "&" is written as "&amp;", which the page turns back into "&", so "&#x3C;" in an address stays those characters.
 _URL_SAFE = frozenset(string.ascii_letters + string.digits + "-._~:/?#@!$+,;=%")
+_PLAIN_URL = re.compile("[" + re.escape("".join(sorted(_URL_SAFE))) + "]*")  # a target that needs no change
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _ANCHOR = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _DATA_NAME = re.compile(r"^[a-z]+(-[a-z]+)*$")
@@ -54,6 +56,16 @@ def one_line(value) -> str:
 
 def text(value) -> str:
     """Data text as inert Markdown: what the reader sees is exactly the data's characters, on one line."""
+    return _text(str(value))
+
+
+# A big site writes the same short texts and links (payer names, codes, dates) hundreds of thousands of times;
+# these pure helpers remember their recent results. The cache size bounds the memory.
+_REMEMBERED = 1 << 16
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _text(value: str) -> str:
     return one_line(value).translate(_MARKDOWN_TEXT)
 
 
@@ -77,6 +89,7 @@ def external_link(label: str, url: str) -> str:
     return f"[{text(label)}]({_url(url)})"
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def html_link(label: str, target: str) -> str:
     """An HTML link to one of our own pages, for a raw HTML block on a page that is not an index page.
 
@@ -124,6 +137,7 @@ def html_table(
     row_data: list[dict[str, str]] | None = None,
     caption: str | None = None,
     labels: bool = True,
+    indexed: bool = True,
 ) -> str:
     """A table as a raw HTML block. Cells must already be safe HTML (``text()``, ``html_link()``, ``badge()`` ...);
     each carries its column's name in ``data-label``, which the phone layout shows before the cell (``labels=False``
@@ -140,10 +154,14 @@ def html_table(
     classes = " ".join(["lcdkb-table"] + ([attribute(css)] if css else []))
     title = f"<caption>{text(caption)}</caption>" if caption else ""
     return raw_block(
-        f'<div class="{classes}">\n<table>{title}\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
-        + "\n".join(body)
-        + "\n</tbody>\n</table>\n</div>"
+        f'<div class="{classes}"{"" if indexed else UNINDEXED}>\n'
+        f"<table>{title}\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>\n</div>"
     )
+
+
+# Marks an element Pagefind leaves out of the search index (with everything inside it). The site indexes each
+# rule's words once, on its payer page: code pages, cheat sheets and diagnosis pages repeat them (search_index.py).
+UNINDEXED = " data-pagefind-ignore"
 
 
 def raw_block(html_text: str) -> str:
@@ -153,6 +171,8 @@ def raw_block(html_text: str) -> str:
 
 
 def _url(target: str) -> str:
+    if _PLAIN_URL.fullmatch(target):
+        return target
     return "".join(char if char in _URL_SAFE else "&amp;" if char == "&" else _percent(char) for char in target)
 
 

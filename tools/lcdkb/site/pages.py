@@ -11,6 +11,7 @@ from lcdkb.site import facts
 from lcdkb.site.cheatsheet import payer_sheet_path, sheet_pages, state_sheet_path
 from lcdkb.site.dashboard import review_page
 from lcdkb.site.markup import (
+    UNINDEXED,
     anchors,
     attribute,
     badge,
@@ -21,6 +22,7 @@ from lcdkb.site.markup import (
     html_link,
     html_table,
     link,
+    raw_block,
     table,
     text,
 )
@@ -159,7 +161,7 @@ def code_page(view: View, code: str) -> str:
         if len(payers) > 1:  # the other contractors of the group: their links (#medicare-j8) land here too
             lines.append(anchors([p.id for p in payers[1:]]) + "\n")
         lines.append(heading(3, text(group_name(view.kb, payers)), anchor=payers[0].id))
-        lines.append(rule_block(view, rule, applies_to=payers))
+        lines.append(rule_block(view, rule, applies_to=payers, indexed=False))
     return "\n".join(lines)
 
 
@@ -175,7 +177,7 @@ def picker(view: View, groups: list[tuple[list[Payer], Rule]]) -> str:
         f"{data_attributes({'payer': p.id})}></option>"
         for p in _payers_sorted(p for members, _ in groups for p in members)
     )
-    return (
+    return raw_block(
         '<div class="lcdkb-picker" data-pagefind-ignore hidden>\n'
         '<p class="lcdkb-picker-fields"><label for="lcdkb-pick-state">Your state</label> '
         '<input type="search" id="lcdkb-pick-state" list="lcdkb-state-names" autocomplete="off" '
@@ -227,7 +229,7 @@ def payer_page(view: View, payer: Payer) -> str:
         [html_link(r.code, f"#{r.code.lower()}"), text(kb.codes[r.code]["label"])] + summary_cells(view, r)
         for r in rules
     ]
-    lines.append(html_table(["Code", "What"] + SUMMARY_HEADER, rows, css="lcdkb-wide lcdkb-cards"))
+    lines.append(html_table(["Code", "What"] + SUMMARY_HEADER, rows, css="lcdkb-wide lcdkb-cards", indexed=False))
     lines.append("\n## Documents\n")
     for source in payer.sources:
         lines.append(heading(3, f"{text(source.id)}: {text(source.title or source.type)}"))
@@ -465,9 +467,13 @@ def diagnosis_pages(view: View) -> dict[str, str]:
         lines = [front_matter(f"Diagnoses {category}"), f"# Diagnosis codes {text(category)}\n", intro]
         for code in sorted(codes):
             lines.append(f"## {text(code)}\n")
-            for label, field in (("Listed as covered", "covered"), ("Listed as not covered", "not_covered")):
-                if codes[code][field]:  # ready-made HTML: these link lists are most of a big site's Markdown
-                    lines.append(f"<p><strong>{label}:</strong> " + _rules_by_code(view, codes[code][field]) + "</p>\n")
+            lists = [
+                f"<p{UNINDEXED}><strong>{label}:</strong> " + _rules_by_code(view, codes[code][field]) + "</p>"
+                for label, field in (("Listed as covered", "covered"), ("Listed as not covered", "not_covered"))
+                if codes[code][field]
+            ]
+            if lists:  # ready-made HTML: these link lists are most of a big site's Markdown
+                lines.append(raw_block("\n".join(lists)))
         pages[f"diagnoses/{category.lower()}.md"] = "\n".join(lines)
     return pages
 

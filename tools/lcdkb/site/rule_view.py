@@ -9,7 +9,7 @@ from functools import cached_property
 from lcdkb.freshness import next_review_due, provenance, rule_status, source_changes
 from lcdkb.model import KnowledgeBase, Payer, Rule
 from lcdkb.site import facts
-from lcdkb.site.markup import admonition, badge, html_external_link, html_table, link, raw_block, text
+from lcdkb.site.markup import UNINDEXED, admonition, badge, html_external_link, html_table, link, raw_block, text
 
 SUMMARY_HEADER = [
     "Coverage",
@@ -185,9 +185,10 @@ def _weak(fact: dict) -> str | None:
     return fact.get("confidence") if fact.get("confidence") in facts.WEAK else None
 
 
-def rule_block(view: View, rule: Rule, applies_to: list[Payer] | None = None) -> str:
+def rule_block(view: View, rule: Rule, applies_to: list[Payer] | None = None, indexed: bool = True) -> str:
     """One rule in full: who it applies to and its warnings in Markdown, then the facts, notes, checklist and
-    sources as one raw HTML block (billing text first; how each source was read behind "Source details")."""
+    sources as one raw HTML block (billing text first; how each source was read behind "Source details").
+    ``indexed=False`` leaves the block out of the search index (the payer page's copy is indexed)."""
     parts = []
     if applies_to and len(applies_to) > 1:
         parts.append(
@@ -198,7 +199,7 @@ def rule_block(view: View, rule: Rule, applies_to: list[Payer] | None = None) ->
     warn = warnings(view, rule)
     if warn:
         parts.append(warn)
-    html = ['<div class="lcdkb-rule">']
+    html = [f'<div class="lcdkb-rule"{"" if indexed else UNINDEXED}>']
     if rule.policy_title:
         html.append(f"<p><strong>Policy:</strong> {text(rule.policy_title)}</p>")
     html.append(
@@ -292,4 +293,4 @@ def _meta_line(view: View, rule: Rule) -> str:
             if view.edit_base
             else f"Edit this entry: <code>{text(path)}</code> line {rule.line}"
         )
-    return f'<p class="lcdkb-meta">{line}</p>'
+    return f'<p class="lcdkb-meta"{UNINDEXED}>{line}</p>'

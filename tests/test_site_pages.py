@@ -265,3 +265,18 @@ def test_a_big_state_sheet_is_split_by_code_ranges(monkeypatch):
     assert unnumbered(rows) == unnumbered(every)  # nothing lost, nothing twice
     assert "Parts of this sheet: codes 62323 to 64483 · [codes 64484 to G3002](tx-part-2.md)" in pages[parts[0]]
     assert "Parts of this sheet: [codes 62323 to 64483](tx.md) · codes 64484 to G3002" in pages[parts[1]]
+
+
+def test_a_code_with_very_many_payers_links_each_row_to_the_rule_on_its_payer_page(monkeypatch):
+    from lcdkb.site import pages as site_pages
+
+    view = view_of()
+    inline = code_page(view, "64483")
+    assert "1 payer has a rule for 64483" in inline
+    assert "## Rules by payer" in inline and 'href="#fixture-mac"' in inline
+    monkeypatch.setattr(site_pages, "MAX_INLINE_RULES", 0)
+    compact = code_page(view, "64483")
+    assert "## Rules by payer" not in compact and "lcdkb-source-details" not in compact
+    assert 'href="../../payers/fixture-mac/#64483"' in compact  # the full rule, on the payer's page
+    assert '<a id="fixture-mac"></a>' in compact  # links to codes/64483/#fixture-mac still land on its row
+    assert "each full rule (sources, documentation checklist) is on its payer's page" in compact

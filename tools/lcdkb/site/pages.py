@@ -111,6 +111,11 @@ def rule_groups(view: View, rules: list[Rule]) -> list[tuple[list[Payer], Rule]]
     return sorted(groups.values(), key=lambda g: (KIND_ORDER.index(g[0][0].kind), short_name(view.kb, g[0][0])))
 
 
+# A code page writes every payer's full rule below its summary table, up to this many payers (or groups of
+# identical Medicare rules); past it, the page would pass 1 MB, so each row links to the rule on its payer's page.
+MAX_INLINE_RULES = 100
+
+
 def code_page(view: View, code: str) -> str:
     entry = view.kb.codes[code]
     rules = view.kb.rules_for(code)
@@ -129,15 +134,24 @@ def code_page(view: View, code: str) -> str:
         lines.append("No payer rules are recorded for this code yet.\n")
         return "\n".join(lines)
     groups = rule_groups(view, rules)
+    inline = len(groups) <= MAX_INLINE_RULES
     lines.append(
-        f"{len(rules)} payers have a rule for {code}. Identical Medicare contractor rules are grouped. "
-        "Pick a payer for the full rule, its sources and the documentation checklist.\n"
+        ("1 payer has" if len(rules) == 1 else f"{len(rules)} payers have")
+        + f" a rule for {code}. Identical Medicare contractor rules are grouped. "
+        + (
+            "Pick a payer for the full rule, its sources and the documentation checklist.\n"
+            if inline
+            else f"With more than {MAX_INLINE_RULES} of them, each full rule (sources, documentation checklist) "
+            "is on its payer's page: pick a payer to open it.\n"
+        )
     )
     lines.append(picker(view, groups))
     rows, row_data = [], []
     for payers, rule in groups:
+        target = "#" + payers[0].id if inline else f"../payers/{payers[0].id}.md#{code.lower()}"
         who = (
-            html_link(group_name(view.kb, payers), "#" + payers[0].id)
+            ("" if inline else anchors([p.id for p in payers]))
+            + html_link(group_name(view.kb, payers), target)
             + f"<br><small>{text('; '.join(where(p) for p in payers))}</small>"
         )
         rows.append([who, policy_ids(rule)] + summary_cells(view, rule))
@@ -156,6 +170,8 @@ def code_page(view: View, code: str) -> str:
     by_state = code_by_state(view, code)
     if by_state:
         lines.append("\n" + by_state)
+    if not inline:  # the payers' anchors (#aetna) are on their rows above
+        return "\n".join(lines)
     lines.append("\n## Rules by payer\n")
     for payers, rule in groups:
         if len(payers) > 1:  # the other contractors of the group: their links (#medicare-j8) land here too

@@ -1,7 +1,6 @@
 """lcdkb check on the bundled data: each denial the issue names is caught, with the rule and source behind it, and
 nothing is said that the data does not state."""
 
-import dataclasses
 import itertools
 import re
 
@@ -376,8 +375,8 @@ def test_rt_and_lt_lines_are_fine_where_the_rule_records_them_for_bilateral(kb):
     now = run(kb, *sides, payer_id="medicare-j6", diagnoses="M47.816", prior_auth="yes")
     assert found(now, "error", "modifier") == []
     without = [m for m in rule.facts["modifiers"] if m["code"] not in ("RT", "LT")]
-    changed = dataclasses.replace(rule, facts={**rule.facts, "modifiers": without})
-    other = dataclasses.replace(kb, rules=[changed if r is rule else r for r in kb.rules])
+    changed = rule.replace(facts={**rule.facts, "modifiers": without})
+    other = kb.replace(rules=[changed if r is rule else r for r in kb.rules])
     before = run(other, *sides, payer_id="medicare-j6", diagnoses="M47.816", prior_auth="yes")
     assert [f.rule_id for f in found(before, "error", "modifier")] == ["medicare-j6/64493"]
 

@@ -12,7 +12,6 @@ sources, rules, facts and the catalogues), and the generated pages are rendered 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,6 +26,7 @@ from mkdocs.utils.meta import get_data
 
 from conftest import FIXTURE_TODAY, REPO, VALID, mkdocs_markdown
 from lcdkb.model import KnowledgeBase, build_model
+from lcdkb.record import replace
 from lcdkb.site.calendar import review_calendar
 from lcdkb.site.markup import external_link, heading, link, one_line, text
 from lcdkb.site.pages import all_pages, payer_page

@@ -1,6 +1,5 @@
 """The page generator on the fixture data: no MkDocs needed."""
 
-import dataclasses
 from datetime import date
 
 import pytest
@@ -74,7 +73,7 @@ def test_overdue_rules_get_a_warning_only_when_overdue():
 def test_text_from_the_data_is_escaped():
     view = view_of()
     rule = view.kb.rule("fixture-commercial", "G3002")
-    hostile = dataclasses.replace(rule, facts={**rule.facts, "notes": "<script>alert(1)</script> | [x](javascript:y)"})
+    hostile = rule.replace(facts={**rule.facts, "notes": "<script>alert(1)</script> | [x](javascript:y)"})
     view.kb.rules = [hostile if r is rule else r for r in view.kb.rules]
     page = payer_page(view, view.kb.payers["fixture-commercial"])
     assert "<script>" not in page

@@ -1,5 +1,5 @@
 import sys
 
-from lcdkb.cli import main
+from lcdkb.desk import main
 
 sys.exit(main())

@@ -20,11 +20,13 @@ no assertion (CRD would send ``conditional`` with a reason).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date
-from typing import Any
+from lcdkb.record import TYPE_CHECKING, Record
 
-from lcdkb.model import KnowledgeBase, Rule
+if TYPE_CHECKING:
+    from datetime import date
+    from typing import Any
+
+    from lcdkb.model import KnowledgeBase, Rule
 
 REQUIRED, CONDITIONAL, NOT_REQUIRED, UNKNOWN = "required", "conditional", "not-required", "unknown"
 PRECEDENCE = (REQUIRED, CONDITIONAL, NOT_REQUIRED, UNKNOWN)
@@ -39,16 +41,29 @@ UNKNOWN_TEXT = "Unknown: confirm with the plan"
 CRD_CODES = {REQUIRED: "auth-needed", NOT_REQUIRED: "no-auth", CONDITIONAL: "conditional", UNKNOWN: None}
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(Record):
+    FIELDS = ("status", "text", "reason", "payer_id", "rule_id", "sources", "confidence", "parts")
     status: str  # required | conditional | not-required | unknown
     text: str  # what a biller reads: "Required (...) since ...", "Not required", "Depends: ...", "Unknown: ..."
     reason: str  # why, in words: which program, period and source, or what is missing
-    payer_id: str | None = None
-    rule_id: str | None = None
-    sources: tuple[str, ...] = ()
-    confidence: str | None = None
-    parts: tuple[Answer, ...] = field(default=())  # for a merged answer: each payer's own answer
+    payer_id: str | None
+    rule_id: str | None
+    sources: tuple[str, ...]
+    confidence: str | None
+    parts: tuple[Answer, ...]  # for a merged answer: each payer's own answer
+
+    def __init__(
+        self,
+        status: str,
+        text: str,
+        reason: str,
+        payer_id: str | None = None,
+        rule_id: str | None = None,
+        sources: tuple[str, ...] = (),
+        confidence: str | None = None,
+        parts: tuple[Answer, ...] = (),
+    ) -> None:
+        self._fill(locals())
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -89,7 +104,7 @@ def rule_on(rule: Rule, day: date) -> Rule:
             facts[name] = [item for item in value if in_effect(item, day)]
         elif in_effect(value, day):
             facts[name] = value
-    return replace(rule, facts=facts)
+    return rule.replace(facts=facts)
 
 
 def code_in_effect(kb: KnowledgeBase, code: str, day: date) -> bool:

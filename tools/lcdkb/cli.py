@@ -400,10 +400,24 @@ def _load_model(args, cached: bool = False, show_warnings: bool = False, code: s
     ``cached``: reuse the model of an unchanged data folder (see lcdkb.cache); with ``code``, the cached rules
     of that code may be all that is returned. Data warnings: listed in full with ``show_warnings`` (build and
     export) or --verbose, else counted in one line; --quiet leaves them out."""
-    from lcdkb import cache
-
     data_dir = _data_dir(args)
     cached = cached and _level(args) < 2  # --verbose validates again, to list every data warning
+    if not (cached and code is not None):
+        return _read_model(args, data_dir, cached, show_warnings, code)
+    from lcdkb import desk_index  # a cached query for one code also leaves its desk index (lcdkb.desk)
+    from lcdkb.paths import schema_dir
+
+    schemas = str(schema_dir())
+    taken = desk_index.before_reading(str(data_dir), schemas)
+    kb = _read_model(args, data_dir, cached, show_warnings, code)
+    if kb is not None:
+        desk_index.store(str(data_dir), schemas, code, kb, taken)
+    return kb
+
+
+def _read_model(args, data_dir: Path, cached: bool, show_warnings: bool, code: str | None):
+    from lcdkb import cache
+
     if cached and (kb := cache.load(data_dir, code)) is not None:
         return kb
     from lcdkb.model import build_model
@@ -703,41 +717,19 @@ def _run_lookup(args) -> int:
         return 0
     if not args.code:
         raise UsageError("give a code, for example: lcdkb lookup 64483 --state TX")
+    day = args.date or date.today()
     try:
-        code = lookup.find_code(kb, args.code)
-        state = lookup.find_state(kb, args.state) if args.state else None
-        payer = lookup.find_payer(kb, args.payer, state) if args.payer else None
+        text = lookup.output(kb, args.code, args.payer, args.state, args.setting, day, args.format, _data_dir(args))
     except lookup.LookupError as exc:
         raise UsageError(str(exc)) from None
-    try:
-        answer = lookup.result(kb, code, payer, state, args.setting, args.date or date.today())
-    except lookup.LookupError as exc:
-        raise UsageError(str(exc)) from None
-    if args.format == "json":
-        sys.stdout.write(envelope.dumps("lookup", _data_dir(args), answer))
-    elif answer["cards"]:
-        sys.stdout.write(safe_lines(lookup.render_text(kb, answer)))
-    else:
-        who = payer.name if payer else (f"Medicare in {state}" if state else "any payer")
-        print(safe(f"No rule for {code} is recorded for {who}."))
+    sys.stdout.write(text)
     return 0
 
 
 def _report_claims(stream, args) -> int:
-    """Write the check's report as it comes, inside the JSON envelope for json and jsonl; the exit code."""
-    from lcdkb.claims.report import write_report
+    from lcdkb.claims.flags import report
 
-    data_dir = _data_dir(args)
-    if args.format == "json":
-        sys.stdout.write(envelope.stream_prefix("check", data_dir))
-    elif args.format == "jsonl":
-        sys.stdout.write(
-            json.dumps({"type": "header", **envelope.header("check", data_dir)}, ensure_ascii=False) + "\n"
-        )
-    tally = write_report(stream, args.format, sys.stdout, lambda: stream.lines_checked, quiet=args.quiet)
-    if args.format == "json":
-        sys.stdout.write("}\n")
-    return tally.exit_code
+    return report(stream, args, _data_dir(args))
 
 
 def _run_check(args) -> int:
@@ -805,32 +797,12 @@ def _open_claims(path: Path, max_bytes: int):
 
 
 def _claim_lines_from_flags(args, kb):
-    from lcdkb.claims.engine import line_problem
-    from lcdkb.claims.lines import parse_line
+    from lcdkb.claims.flags import FlagError, claim_lines
 
-    lines = []
-    for code in args.code:
-        values = {
-            "claim_id": "claim",
-            "date_of_service": args.date or date.today().isoformat(),
-            "payer_id": args.payer,
-            "state": args.state,
-            "place_of_service": args.pos,
-            "code": code,
-            "modifiers": " ".join(args.modifier),
-            "units": args.units,
-            "diagnoses": " ".join(args.dx),
-            "minutes": args.minutes,
-            "prior_auth": args.prior_auth,
-        }
-        try:
-            line = parse_line(values, modifiers=set(kb.modifiers))
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        if problem := line_problem(kb, line):  # an unknown code, payer or state, with close matches
-            raise UsageError(problem)
-        lines.append(line)
-    return lines
+    try:
+        return claim_lines(args, kb)
+    except FlagError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _run_coverage(args) -> int:

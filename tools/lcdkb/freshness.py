@@ -10,11 +10,12 @@ Every output (exports, site, reviews.ics, ``lcdkb stale``, ``lcdkb lookup``) jud
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: lookup imports this on its quick path
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from lcdkb.model import Rule, Source
 
 DUE_SOON_DAYS = 14

@@ -6,12 +6,16 @@ clear error with close matches. Everything comes from the one model the site and
 
 from __future__ import annotations
 
-import difflib
-from datetime import date
-
 from lcdkb import answers, phrases
 from lcdkb.freshness import next_review_due, provenance, rule_status, source_changes
-from lcdkb.model import KnowledgeBase, Payer, Rule
+from lcdkb.record import TYPE_CHECKING
+from lcdkb.terminal import safe, safe_lines
+
+if TYPE_CHECKING:
+    from datetime import date
+    from pathlib import Path
+
+    from lcdkb.model import KnowledgeBase, Payer, Rule
 
 
 class LookupError(Exception):
@@ -19,6 +23,8 @@ class LookupError(Exception):
 
 
 def _did_you_mean(text: str, choices) -> str:
+    import difflib  # only for an unknown name: a known one is answered without it
+
     close = difflib.get_close_matches(text, list(choices), n=3, cutoff=0.5)
     return f" (did you mean {' or '.join(close)}?)" if close else ""
 
@@ -190,6 +196,34 @@ def result(
         "prior_auth": lead,
         "cards": [card(kb, r, day, setting, state) for r in rules],
     }
+
+
+def output(
+    kb: KnowledgeBase,
+    code_text: str,
+    payer_text: str | None,
+    state_text: str | None,
+    setting: str | None,
+    day: date,
+    output_format: str,
+    data_dir: Path | str,
+) -> str:
+    """Everything ``lcdkb lookup CODE`` prints, terminal-safe (text) or in the JSON envelope; the quick desk
+    path (lcdkb.desk) and the full command both print this. Raises LookupError for an unknown name."""
+    code = find_code(kb, code_text)
+    state = find_state(kb, state_text) if state_text else None
+    payer = find_payer(kb, payer_text, state) if payer_text else None
+    answer = result(kb, code, payer, state, setting, day)
+    if output_format == "json":
+        from pathlib import Path
+
+        from lcdkb import envelope
+
+        return envelope.dumps("lookup", Path(data_dir), answer)
+    if answer["cards"]:
+        return safe_lines(render_text(kb, answer))
+    who = payer.name if payer else (f"Medicare in {state}" if state else "any payer")
+    return safe(f"No rule for {code} is recorded for {who}.") + "\n"
 
 
 def _question(kb: KnowledgeBase, answer: dict) -> str:

@@ -7,55 +7,134 @@ a rule's policy facts are merged in (a fact on the rule replaces the policy's), 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING
+from lcdkb.record import TYPE_CHECKING, Record
 
-if TYPE_CHECKING:  # only for the annotation: reading a cached model must not import the validator
+if TYPE_CHECKING:  # only for the annotations: reading a cached model must not import the validator
+    from pathlib import Path
+
     from lcdkb.validate import Validation
 
 CONFIDENCE_ORDER = ("conflicting", "unverified", "verified-secondary", "verified-primary")
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(Record):
+    FIELDS = (
+        "id",
+        "type",
+        "checked",
+        "confidence",
+        "url",
+        "locator",
+        "title",
+        "version",
+        "effective_date",
+        "note",
+        "read_from",
+        "content_read_on",
+        "listed_version",
+        "listed_on",
+        "listed_status",
+        "compared_on",
+    )
     id: str
     type: str
     checked: str
     confidence: str
-    url: str | None = None
-    locator: str | None = None
-    title: str | None = None
-    version: str | None = None
-    effective_date: str | None = None
-    note: str | None = None
+    url: str | None
+    locator: str | None
+    title: str | None
+    version: str | None
+    effective_date: str | None
+    note: str | None
     # Provenance (docs/data-guidelines.md): where the text was read when not at url, when a person last read the
     # content, and what CMS's listing showed when the entry was last compared with it (lcdkb sources check).
-    read_from: str | None = None
-    content_read_on: str | None = None
-    listed_version: str | None = None
-    listed_on: str | None = None
-    listed_status: str | None = None  # active, retired, not-found
-    compared_on: str | None = None
+    read_from: str | None
+    content_read_on: str | None
+    listed_version: str | None
+    listed_on: str | None
+    listed_status: str | None  # active, retired, not-found
+    compared_on: str | None
+
+    def __init__(
+        self,
+        id: str,
+        type: str,
+        checked: str,
+        confidence: str,
+        url: str | None = None,
+        locator: str | None = None,
+        title: str | None = None,
+        version: str | None = None,
+        effective_date: str | None = None,
+        note: str | None = None,
+        read_from: str | None = None,
+        content_read_on: str | None = None,
+        listed_version: str | None = None,
+        listed_on: str | None = None,
+        listed_status: str | None = None,
+        compared_on: str | None = None,
+    ) -> None:
+        self._fill(locals())
 
 
-@dataclass(frozen=True)
-class Payer:
+class Payer(Record):
+    FIELDS = (
+        "id",
+        "name",
+        "kind",
+        "jurisdiction",
+        "states",
+        "path",
+        "aliases",
+        "website",
+        "notes",
+        "review_interval_days",
+        "sources",
+    )
     id: str
     name: str
     kind: str
     jurisdiction: str | None
     states: tuple[str, ...]
-    path: Path | None  # None when the model was read from an export
-    aliases: tuple[str, ...] = ()
-    website: str | None = None
-    notes: str | None = None
-    review_interval_days: int = 90
-    sources: tuple[Source, ...] = ()  # every document the payer file lists, cited by a rule or not
+    path: Path | None  # None when the model was read from an export or the desk index
+    aliases: tuple[str, ...]
+    website: str | None
+    notes: str | None
+    review_interval_days: int
+    sources: tuple[Source, ...]  # every document the payer file lists, cited by a rule or not
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        kind: str,
+        jurisdiction: str | None,
+        states: tuple[str, ...],
+        path: Path | None,
+        aliases: tuple[str, ...] = (),
+        website: str | None = None,
+        notes: str | None = None,
+        review_interval_days: int = 90,
+        sources: tuple[Source, ...] = (),
+    ) -> None:
+        self._fill(locals())
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Record):
+    FIELDS = (
+        "payer_id",
+        "code",
+        "policy",
+        "policy_title",
+        "facts",
+        "sources",
+        "last_reviewed",
+        "reviewed_by",
+        "review_interval_days",
+        "file",
+        "line",
+    )
+    COMPARED = FIELDS[:-2]  # where the rule is written (file, line) is not part of what it says
     payer_id: str
     code: str
     policy: str | None
@@ -65,8 +144,24 @@ class Rule:
     last_reviewed: str
     reviewed_by: str
     review_interval_days: int
-    file: str | None = field(default=None, compare=False)  # the YAML file and line the rule is written at,
-    line: int | None = field(default=None, compare=False)  # for "edit this entry" links (None from an export)
+    file: str | None  # the YAML file and line the rule is written at,
+    line: int | None  # for "edit this entry" links (None from an export)
+
+    def __init__(
+        self,
+        payer_id: str,
+        code: str,
+        policy: str | None,
+        policy_title: str | None,
+        facts: dict,
+        sources: tuple[Source, ...],
+        last_reviewed: str,
+        reviewed_by: str,
+        review_interval_days: int,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self._fill(locals())
 
     @property
     def id(self) -> str:
@@ -80,16 +175,40 @@ class Rule:
         return min(levels, key=CONFIDENCE_ORDER.index)
 
 
-@dataclass
 class KnowledgeBase:
-    codes: dict[str, dict]
-    states: dict[str, dict]
-    jurisdictions: dict[str, dict]
-    modifiers: dict[str, dict]
-    catalogue_sources: dict[str, Source] = field(default_factory=dict)  # sources the catalogues cite
-    diagnoses: dict[str, dict] = field(default_factory=dict)  # ICD-10-CM codes with a billing status note
-    payers: dict[str, Payer] = field(default_factory=dict)
-    rules: list[Rule] = field(default_factory=list)
+    """The catalogues, the payers and every rule. Equal when all of those are equal."""
+
+    FIELDS = ("codes", "states", "jurisdictions", "modifiers", "catalogue_sources", "diagnoses", "payers", "rules")
+
+    def __init__(
+        self,
+        codes: dict[str, dict],
+        states: dict[str, dict],
+        jurisdictions: dict[str, dict],
+        modifiers: dict[str, dict],
+        catalogue_sources: dict[str, Source] | None = None,  # sources the catalogues cite
+        diagnoses: dict[str, dict] | None = None,  # ICD-10-CM codes with a billing status note
+        payers: dict[str, Payer] | None = None,
+        rules: list[Rule] | None = None,
+    ) -> None:
+        self.codes = codes
+        self.states = states
+        self.jurisdictions = jurisdictions
+        self.modifiers = modifiers
+        self.catalogue_sources: dict[str, Source] = {} if catalogue_sources is None else catalogue_sources
+        self.diagnoses: dict[str, dict] = {} if diagnoses is None else diagnoses
+        self.payers: dict[str, Payer] = {} if payers is None else payers
+        self.rules: list[Rule] = [] if rules is None else rules
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
+
+    def __repr__(self) -> str:
+        return f"KnowledgeBase({len(self.payers)} payers, {len(self.rules)} rules)"
 
     def rules_for(self, code: str | None = None, payer_id: str | None = None) -> list[Rule]:
         if code is not None and payer_id is not None:
@@ -104,9 +223,13 @@ class KnowledgeBase:
     def rule(self, payer_id: str, code: str) -> Rule | None:
         return self._index()[2].get((payer_id, code))
 
+    def replace(self, **changes) -> KnowledgeBase:
+        """A knowledge base with ``changes`` to its fields, sharing the rest (like ``dataclasses.replace``)."""
+        return KnowledgeBase(**{**{name: getattr(self, name) for name in self.FIELDS}, **changes})
+
     def only_code(self, code: str) -> KnowledgeBase:
         """The same knowledge base with only the rules for ``code`` (payers and catalogues kept)."""
-        return replace(self, rules=self.rules_for(code))
+        return self.replace(rules=self.rules_for(code))
 
     def _index(self):
         """(rules by code, rules by payer, rule by payer and code). Rebuilt when ``rules`` is replaced or grows;

@@ -7,10 +7,13 @@ foreign file can never become a half-built model.
 
 from __future__ import annotations
 
-from dataclasses import fields
-from pathlib import Path
-
 from lcdkb.model import KnowledgeBase, Payer, Rule, Source
+from lcdkb.record import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    K = TypeVar("K", bound=KnowledgeBase)
 
 
 class CodecError(ValueError):
@@ -18,10 +21,10 @@ class CodecError(ValueError):
 
 
 _SCALARS = (str, int, float, bool, type(None))
-_SOURCE_FIELD_ORDER = tuple(f.name for f in fields(Source))
+_SOURCE_FIELD_ORDER = Source.FIELDS
 _SOURCE_FIELDS = set(_SOURCE_FIELD_ORDER)
-_RULE_FIELDS = tuple(f.name for f in fields(Rule))
-_PAYER_FIELDS = tuple(f.name for f in fields(Payer))
+_RULE_FIELDS = Rule.FIELDS
+_PAYER_FIELDS = Payer.FIELDS
 _SOURCE_REQUIRED = {"id", "type", "checked", "confidence"}
 
 
@@ -62,8 +65,15 @@ def _payer_plain(payer: Payer) -> dict:
 
 
 def from_plain(document) -> KnowledgeBase:
+    kb: KnowledgeBase = catalogues_from_plain(document)
+    kb.rules = [_rule(entry) for entry in _list(document, "rules")]
+    return kb
+
+
+def catalogues_from_plain(document, kb_class: type[K] = KnowledgeBase) -> K:  # type: ignore[assignment]
+    """The catalogues and payers of ``document`` (``catalogues_plain``'s shape) as a ``kb_class``, no rules."""
     doc = _mapping(document, "document")
-    kb = KnowledgeBase(
+    kb: K = kb_class(
         codes=_table(doc, "codes"),
         states=_table(doc, "states"),
         jurisdictions=_table(doc, "jurisdictions"),
@@ -74,8 +84,12 @@ def from_plain(document) -> KnowledgeBase:
     for entry in _list(doc, "payers"):
         payer = _payer(entry)
         kb.payers[payer.id] = payer
-    kb.rules = [_rule(entry) for entry in _list(doc, "rules")]
     return kb
+
+
+def rule_from_plain(entry) -> Rule:
+    """One rule of ``rule_plain``'s shape; ``CodecError`` for anything else."""
+    return _rule(entry)
 
 
 def _mapping(value, what: str) -> dict:
@@ -141,13 +155,21 @@ def _payer(entry) -> Payer:
         kind=_text(entry, "kind"),
         jurisdiction=_text(entry, "jurisdiction", optional=True),
         states=_texts(entry, "states"),
-        path=Path(path) if path is not None else None,
+        path=_path(path),
         aliases=_texts(entry, "aliases"),
         website=_text(entry, "website", optional=True),
         notes=_text(entry, "notes", optional=True),
         review_interval_days=_whole(entry, "review_interval_days"),
         sources=tuple(map(_source, _list(entry, "sources"))),
     )
+
+
+def _path(text: str | None):
+    if text is None:
+        return None
+    from pathlib import Path  # only when a payer's file is kept: the desk index leaves it out
+
+    return Path(text)
 
 
 def _rule(entry) -> Rule:

@@ -1,0 +1,158 @@
+"""The ``lcdkb`` command's entry point, with a quick path for the two questions asked at the billing desk.
+
+``lcdkb lookup CODE`` and a one-line ``lcdkb check --code CODE`` in their common forms (the flags below, each
+given once, with plain values) are answered from the code's desk index (``lcdkb.desk_index``) without loading
+argparse, the validator or the model cache, so an answer starts within a few times the interpreter itself
+(docs/performance.md). The answer is computed and printed by the very functions the full command uses
+(``lcdkb.lookup.output``; ``lcdkb.claims.flags``): there is one renderer.
+
+Everything else goes to the full command (``lcdkb.cli.main``) untouched: --help, other commands and flags, a
+repeated or abbreviated flag, a value that could be an option, an unknown code, payer or state, a data folder
+that is missing or changed since the index was written, and any error. Nothing is printed before the quick
+path knows it can answer, so what the full command prints then is all there is. Set LCDKB_DESK=off to always
+use the full command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+LOOKUP_FLAGS = {"--payer", "--state", "--setting", "--date", "--format", "--data"}
+CHECK_FLAGS = {"--code", "--payer", "--state", "--dx", "--modifier", "--units", "--pos", "--date", "--minutes"}
+CHECK_FLAGS |= {"--prior-auth", "--format", "--data"}
+REPEATABLE = {"--dx", "--modifier"}
+CHOICES = {
+    ("lookup", "--setting"): ("office", "asc", "hospital-outpatient", "home"),
+    ("lookup", "--format"): ("text", "json"),
+    ("check", "--format"): ("text", "json", "jsonl"),
+    ("check", "--prior-auth"): ("yes", "no"),
+}
+
+
+class Request:
+    """The flags of one desk question, named as argparse names them (``args.payer``, ``args.prior_auth``), so the
+    functions the full command calls with its parsed arguments take it as they are."""
+
+    def __init__(self, command: str, values: dict[str, str], repeated: dict[str, list[str]], code: str | None):
+        self.command = command
+        self.lookup_code = code  # lookup's CODE; check's --code becomes ``code``, a list like argparse's
+        self.code = [values["--code"]] if "--code" in values else []
+        self.payer = values.get("--payer")
+        self.state = values.get("--state")
+        self.setting = values.get("--setting")
+        self.date = values.get("--date")
+        self.data = values.get("--data")
+        self.format = values.get("--format", "text")
+        self.pos = values.get("--pos")
+        self.units = values.get("--units", "1")
+        self.minutes = values.get("--minutes")
+        self.prior_auth = values.get("--prior-auth")
+        self.dx = repeated.get("--dx", [])
+        self.modifier = repeated.get("--modifier", [])
+        self.quiet = False
+
+
+def parse(argv: list[str]) -> Request | None:
+    """The desk question ``argv`` asks, or None when it is anything the quick path does not take."""
+    if not argv or argv[0] not in ("lookup", "check"):
+        return None
+    command, allowed = argv[0], LOOKUP_FLAGS if argv[0] == "lookup" else CHECK_FLAGS
+    values: dict[str, str] = {}
+    repeated: dict[str, list[str]] = {}
+    positional: list[str] = []
+    tokens = iter(argv[1:])
+    for token in tokens:
+        if not token.startswith("-"):
+            positional.append(token)
+            continue
+        flag, has_value, value = token.partition("=")
+        if flag not in allowed:
+            return None
+        if not has_value:
+            value = next(tokens, "-")
+        if not value or value.startswith("-") or value not in CHOICES.get((command, flag), (value,)):
+            return None
+        if flag in REPEATABLE:
+            repeated.setdefault(flag, []).append(value)
+        elif flag in values:
+            return None
+        else:
+            values[flag] = value
+    if command == "lookup":
+        if len(positional) != 1:
+            return None
+        return Request(command, values, repeated, positional[0])
+    if positional or "--code" not in values or not ({"--payer", "--state"} & set(values)):
+        return None
+    return Request(command, values, repeated, None)
+
+
+def data_folder(request: Request) -> str | None:
+    """--data, $LCDKB_DATA or ./lcd_data, as ``lcdkb.paths.default_data_dir`` tries them first; None for the
+    rest of its search (the full command does it)."""
+    found = request.data or os.environ.get("LCDKB_DATA") or ("lcd_data" if os.path.isdir("lcd_data") else None)
+    return found if found is not None and os.path.isdir(found) else None
+
+
+def answer(request: Request) -> int | None:
+    """Print the answer and return the exit code, or None (nothing printed) to leave it to the full command."""
+    from datetime import date
+
+    from lcdkb import desk_index
+
+    data_dir = data_folder(request)
+    asked = (request.lookup_code if request.command == "lookup" else request.code[0]) or ""
+    code = asked.strip().upper()
+    if data_dir is None or not code:
+        return None
+    kb = desk_index.load(data_dir, code)
+    if kb is None:
+        return None
+    if request.command == "lookup":
+        from lcdkb import lookup
+
+        try:
+            day = date.fromisoformat(request.date) if request.date else date.today()
+            text = lookup.output(
+                kb, asked, request.payer, request.state, request.setting, day, request.format, data_dir
+            )
+        except (ValueError, lookup.LookupError, desk_index.NotInIndex):
+            return None
+        sys.stdout.write(text)
+        return 0
+    from io import StringIO
+
+    from lcdkb.claims.engine import ClaimStream
+    from lcdkb.claims.flags import FlagError, claim_lines, report
+
+    # Both streams are held until the report is whole: should the index fall short half-way, nothing is printed
+    # and the full command answers. A one-line report is a few lines long.
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = held_out, held_err = StringIO(), StringIO()
+    try:
+        status = report(ClaimStream(kb, claim_lines(request, kb)), request, data_dir)
+    except (FlagError, desk_index.NotInIndex):
+        return None
+    finally:
+        sys.stdout, sys.stderr = out, err
+    out.write(held_out.getvalue())
+    out.flush()
+    err.write(held_err.getvalue())
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if os.environ.get("LCDKB_DESK") != "off" and (request := parse(arguments)) is not None:
+        try:
+            status = answer(request)
+        except BrokenPipeError:
+            return 0
+        except KeyboardInterrupt:
+            return 130
+        if status is not None:
+            return status
+    from lcdkb.cli import main as full
+
+    return full(argv)

@@ -32,9 +32,9 @@ from lcdkb.model import KnowledgeBase
 from lcdkb.output_tree import replacing, work_folder, write_files
 from lcdkb.progress import QUIET, VERBOSE, Progress
 from lcdkb.site.calendar import review_calendar
-from lcdkb.site.pages import all_pages
+from lcdkb.site.page_writer import PageWriteError, write_pages
 from lcdkb.site.rule_view import View
-from lcdkb.site.search_index import SearchIndexError, index_site, require_pagefind, with_keywords
+from lcdkb.site.search_index import SearchIndexError, index_site, require_pagefind
 
 
 class BuildError(Exception):
@@ -66,11 +66,13 @@ def generate_docs(view: View, target: Path, docs: Path, export_names, stamp: str
     empty stand-in for each export file (``export_names``, relative to api/v1) into ``target``. Returns the page
     count."""
     shutil.copytree(docs, target, dirs_exist_ok=True)
-    pages = with_keywords(all_pages(view), view.kb)
-    write_files(target, {path: text.encode("utf-8") for path, text in pages.items()})
+    try:
+        count = write_pages(view, target)
+    except PageWriteError as problem:
+        raise BuildError(f"{problem} (the previous site is unchanged)") from None
     write_files(target, {"reviews.ics": review_calendar(view.kb, stamp)})
     write_files(target / API_DIR, dict.fromkeys(export_names, b""))
-    return len(pages)
+    return count
 
 
 def theme_folder(config: dict, config_path: Path) -> dict:

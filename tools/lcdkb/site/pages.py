@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 
 from lcdkb import phrases
 from lcdkb.model import Payer, Rule
@@ -59,23 +60,32 @@ KIND_ORDER = ("medicare-national", "medicare-mac", "commercial", "medicare-advan
 
 
 def all_pages(view: View) -> dict[str, str]:
-    pages = {
-        "index.md": home_page(view),
-        "codes/index.md": codes_index(view),
-        "payers/index.md": payers_index(view),
-        "states/index.md": states_index(view),
-        "review.md": review_page(view),
-        "downloads.md": downloads_page(view),
-        **diagnosis_pages(view),
-        **sheet_pages(view),
-    }
-    for code in key_codes(view):
-        pages[f"codes/{code}.md"] = code_page(view, code)
-    for payer in view.kb.payers.values():
-        pages[f"payers/{payer.id}.md"] = payer_page(view, payer)
-    for state in view.kb.states:
-        pages[f"states/{state.lower()}.md"] = state_page(view, state)
-    return pages
+    return {path: text for part in page_parts(view) for path, text in part().items()}
+
+
+def page_parts(view: View) -> list[Callable[[], dict[str, str]]]:
+    """The generated pages in two parts of about the same cost, which ``lcdkb build`` writes from two processes:
+    the index pages, diagnosis pages and cheat sheets; then the code, payer and state pages."""
+
+    def listings() -> dict[str, str]:
+        return {
+            "index.md": home_page(view),
+            "codes/index.md": codes_index(view),
+            "payers/index.md": payers_index(view),
+            "states/index.md": states_index(view),
+            "review.md": review_page(view),
+            "downloads.md": downloads_page(view),
+            **diagnosis_pages(view),
+            **sheet_pages(view),
+        }
+
+    def entities() -> dict[str, str]:
+        pages = {f"codes/{code}.md": code_page(view, code) for code in key_codes(view)}
+        pages.update((f"payers/{payer.id}.md", payer_page(view, payer)) for payer in view.kb.payers.values())
+        pages.update((f"states/{state.lower()}.md", state_page(view, state)) for state in view.kb.states)
+        return pages
+
+    return [listings, entities]
 
 
 def key_codes(view: View) -> list[str]:

@@ -208,7 +208,7 @@ class KnowledgeBase:
     __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
 
     def __repr__(self) -> str:
-        return f"KnowledgeBase({len(self.payers)} payers, {len(self.rules)} rules)"
+        return f"{self.__class__.__name__}({len(self.payers)} payers, {len(self.codes)} codes)"
 
     def rules_for(self, code: str | None = None, payer_id: str | None = None) -> list[Rule]:
         if code is not None and payer_id is not None:

@@ -71,3 +71,16 @@ class Record:
 def replace(record: R, **changes) -> R:
     """``record.replace(**changes)``, in ``dataclasses.replace``'s form."""
     return record.replace(**changes)
+
+
+class MutableRecord(Record):
+    """A record whose fields may be assigned after ``__init__`` (like a dataclass that is not frozen): compared by
+    its fields, not hashable."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        object.__delattr__(self, name)

@@ -11,21 +11,21 @@ another fact of the rule cites), or the diagnosis catalogue's sources for a code
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 
 from lcdkb import answers, icd10
 from lcdkb.answers import Answer, code_in_effect
 from lcdkb.claims.lines import ClaimLine
 from lcdkb.model import CONFIDENCE_ORDER, KnowledgeBase, Rule, Source
+from lcdkb.record import MutableRecord, Record
 
 # CMS place of service codes -> the settings rules name.
 SETTINGS = {"11": "office", "12": "home", "19": "hospital-outpatient", "22": "hospital-outpatient", "24": "asc"}
 VERIFIED = ("verified-primary", "verified-secondary")
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Record):
+    FIELDS = ("claim_id", "line_no", "code", "severity", "group", "message", "rule_id", "sources", "confidence")
     claim_id: str
     line_no: int
     code: str
@@ -33,20 +33,44 @@ class Finding:
     # medical-necessity, non-covered, modifier, diagnosis, prior-authorization, units-frequency, bundled, coding
     group: str
     message: str
-    rule_id: str | None = None
-    sources: tuple[str, ...] = ()
-    confidence: str | None = None
+    rule_id: str | None
+    sources: tuple[str, ...]
+    confidence: str | None
+
+    def __init__(
+        self,
+        claim_id: str,
+        line_no: int,
+        code: str,
+        severity: str,
+        group: str,
+        message: str,
+        rule_id: str | None = None,
+        sources: tuple[str, ...] = (),
+        confidence: str | None = None,
+    ) -> None:
+        self._fill(locals())
 
 
-@dataclass
-class Session:
+class Session(MutableRecord):
     """One claim's lines on one date of service, with the rules that apply to each code."""
 
+    FIELDS = ("kb", "lines", "rules", "state", "payer_name")
     kb: KnowledgeBase
     lines: list[ClaimLine]
-    rules: dict[str, list[Rule]] = field(default_factory=dict)  # code -> the payer's rules (MAC and national)
-    state: str | None = None
-    payer_name: str | None = None  # the payer the claim names, or "Medicare in XX" for a state alone
+    rules: dict[str, list[Rule]]  # code -> the payer's rules (MAC and national)
+    state: str | None
+    payer_name: str | None  # the payer the claim names, or "Medicare in XX" for a state alone
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        lines: list[ClaimLine],
+        rules: dict[str, list[Rule]] | None = None,
+        state: str | None = None,
+        payer_name: str | None = None,
+    ) -> None:
+        self._fill({**locals(), "rules": {} if rules is None else rules})
 
     @cached_property
     def non_billable(self) -> dict[str, dict]:

@@ -3,10 +3,7 @@ claim by claim for input of any length."""
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
-from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass, field
 from itertools import groupby
 
 from lcdkb.answers import rule_on
@@ -14,8 +11,13 @@ from lcdkb.claims.checks import ALL_CHECKS, Finding, Session
 from lcdkb.claims.lines import ClaimLine, InputProblem
 from lcdkb.claims.seen import SeenClaims
 from lcdkb.lookup import LookupError, find_code, find_payer, find_state, rules_for
-from lcdkb.model import KnowledgeBase, Payer
+from lcdkb.record import TYPE_CHECKING, MutableRecord
 from lcdkb.terminal import quoted
+
+if TYPE_CHECKING:
+    from collections.abc import Generator, Iterable, Iterator
+
+    from lcdkb.model import KnowledgeBase, Payer
 
 
 def resolve(kb: KnowledgeBase, line: ClaimLine, code_too: bool = True) -> tuple[Payer | None, str | None]:
@@ -77,17 +79,19 @@ def _check_session(kb: KnowledgeBase, lines: list[ClaimLine]) -> list[Finding]:
 MAX_CLAIM_LINES = 1000  # one claim's lines held at once; a longer claim is an input problem
 
 
-@dataclass
-class _Claim:
+class _Claim(MutableRecord):
     """The run of consecutive lines of one claim, held until the claim ends."""
 
-    claim_id: str
-    lines: list[ClaimLine] = field(default_factory=list)
-    good: int = 0  # lines read without a problem
-    first_good: int = 0
-    last_good: int = 0
-    bad_line: int | None = None  # the first line with a problem: the claim is then not checked
-    explained: bool = False  # a problem already said that these lines are not checked
+    FIELDS = ("claim_id", "lines", "good", "first_good", "last_good", "bad_line", "explained")
+
+    def __init__(self, claim_id: str) -> None:
+        self.claim_id = claim_id
+        self.lines: list[ClaimLine] = []
+        self.good = 0  # lines read without a problem
+        self.first_good = 0
+        self.last_good = 0
+        self.bad_line: int | None = None  # the first line with a problem: the claim is then not checked
+        self.explained = False  # a problem already said that these lines are not checked
 
     def taint(self, line_no: int) -> None:
         """Line ``line_no`` has a problem: the claim is not checked, and its lines need not be held."""
@@ -199,6 +203,8 @@ def _outside_catalogue(kb: KnowledgeBase, line: ClaimLine) -> Finding:
     """A well-formed code lcdkb holds no rules for: an E/M visit, a drug, imaging, another procedure, or a typo.
     A claims file holds all of these, so it is a warning on that line (with the close matches, for a typo), never
     a guess and never a reason to skip the claim's other lines."""
+    import difflib  # only for a code outside the catalogue
+
     close = difflib.get_close_matches(line.code, list(kb.codes), n=3, cutoff=0.6)
     hint = f" (did you mean {' or '.join(close)}?)" if close else ""
     return Finding(

@@ -12,15 +12,16 @@ the file.
 from __future__ import annotations
 
 import codecs
-import csv
-import difflib
 import io
 import re
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 
+from lcdkb.record import TYPE_CHECKING, MutableRecord, Record
 from lcdkb.terminal import quoted
+
+if TYPE_CHECKING:
+    import csv
+    from collections.abc import Collection, Iterator
 
 COLUMNS = (
     "claim_id",
@@ -100,33 +101,70 @@ _CSV_ERRORS = {
 }
 
 
-@dataclass(frozen=True)
-class ClaimLine:
+class ClaimLine(Record):
+    FIELDS = (
+        "claim_id",
+        "date_of_service",
+        "code",
+        "payer_id",
+        "state",
+        "place_of_service",
+        "modifiers",
+        "units",
+        "diagnoses",
+        "minutes",
+        "prior_auth",
+        "line_no",
+    )
     claim_id: str
     date_of_service: date
     code: str
-    payer_id: str | None = None
-    state: str | None = None
-    place_of_service: str | None = None
-    modifiers: tuple[str, ...] = ()
-    units: int = 1
-    diagnoses: tuple[str, ...] = ()
-    minutes: int | None = None
-    prior_auth: bool | None = None  # True: on file; False: none; None: not said
-    line_no: int = 0  # CSV line number (0 for flags)
+    payer_id: str | None
+    state: str | None
+    place_of_service: str | None
+    modifiers: tuple[str, ...]
+    units: int
+    diagnoses: tuple[str, ...]
+    minutes: int | None
+    prior_auth: bool | None  # True: on file; False: none; None: not said
+    line_no: int  # CSV line number (0 for flags)
+
+    def __init__(
+        self,
+        claim_id: str,
+        date_of_service: date,
+        code: str,
+        payer_id: str | None = None,
+        state: str | None = None,
+        place_of_service: str | None = None,
+        modifiers: tuple[str, ...] = (),
+        units: int = 1,
+        diagnoses: tuple[str, ...] = (),
+        minutes: int | None = None,
+        prior_auth: bool | None = None,
+        line_no: int = 0,
+    ) -> None:
+        self._fill(locals())
 
 
-@dataclass
-class InputProblem:
+class InputProblem(MutableRecord):
+    FIELDS = ("line_no", "message", "claim_id")
     line_no: int
     message: str
-    claim_id: str | None = None  # the claim the line belongs to, when that can be read for sure
+    claim_id: str | None  # the claim the line belongs to, when that can be read for sure
+
+    def __init__(self, line_no: int, message: str, claim_id: str | None = None) -> None:
+        self._fill(locals())
 
 
-@dataclass
-class ReadResult:
-    lines: list[ClaimLine] = field(default_factory=list)
-    problems: list[InputProblem] = field(default_factory=list)
+class ReadResult(MutableRecord):
+    FIELDS = ("lines", "problems")
+    lines: list[ClaimLine]
+    problems: list[InputProblem]
+
+    def __init__(self, lines: list[ClaimLine] | None = None, problems: list[InputProblem] | None = None) -> None:
+        self.lines = [] if lines is None else lines
+        self.problems = [] if problems is None else problems
 
 
 def show(value: str, limit: int = 40) -> str:
@@ -338,15 +376,20 @@ class _LineFeed:
 # --- records ---------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Record:
+class _Record(MutableRecord):
+    FIELDS = ("first", "last", "fields", "problems")
     first: int  # line numbers of the physical lines the csv reader read for this row
     last: int
     fields: list[str] | None  # None when the row could not be read as one line of CSV
     problems: list[InputProblem]
 
+    def __init__(self, first: int, last: int, fields: list[str] | None, problems: list[InputProblem]) -> None:
+        self._fill(locals())
+
 
 def _records(feed: _LineFeed) -> Iterator[_Record]:
+    import csv  # only for a claims file: a line from flags needs no CSV reader
+
     reader = csv.reader(feed, strict=True)
     while True:
         feed.start_record()
@@ -391,6 +434,8 @@ def suggest_column(name: str) -> str | None:
         return key
     if key in ALIASES:
         return ALIASES[key]
+    import difflib  # only for a header name that is not a column
+
     close = difflib.get_close_matches(key[:60], list(COLUMNS) + list(ALIASES), n=1, cutoff=0.75)
     return ALIASES.get(close[0], close[0]) if close else None
 

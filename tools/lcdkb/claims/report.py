@@ -11,25 +11,39 @@ from __future__ import annotations
 import io
 import json
 import sys
-import tempfile
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
-from typing import Protocol, TextIO
 
-from lcdkb.claims.checks import Finding
 from lcdkb.claims.lines import InputProblem
+from lcdkb.record import TYPE_CHECKING, MutableRecord
 from lcdkb.terminal import quoted, safe
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Protocol, TextIO
+
+    from lcdkb.claims.checks import Finding
+
+    class ReportWriter(Protocol):
+        """What every report format does with the items as they come, then with the counts."""
+
+        def problem(self, problem: InputProblem, /) -> None: ...
+
+        def finding(self, finding: Finding, /) -> None: ...
+
+        def close(self, tally: Tally, /) -> None: ...
+
 
 FORMATS = ("text", "json", "jsonl")
 
 
-@dataclass
-class Tally:
-    lines_checked: int = 0
-    errors: int = 0
-    warnings: int = 0
-    notes: int = 0
-    input_problems: int = 0
+class Tally(MutableRecord):
+    FIELDS = ("lines_checked", "errors", "warnings", "notes", "input_problems")
+
+    def __init__(self) -> None:
+        self.lines_checked = 0
+        self.errors = 0
+        self.warnings = 0
+        self.notes = 0
+        self.input_problems = 0
 
     def count(self, item: Finding | InputProblem) -> None:
         if isinstance(item, InputProblem):
@@ -45,16 +59,6 @@ class Tally:
     def exit_code(self) -> int:
         """2 when any input problem, else 1 when any finding is an error, else 0."""
         return 2 if self.input_problems else 1 if self.errors else 0
-
-
-class ReportWriter(Protocol):
-    """What every report format does with the items as they come, then with the counts."""
-
-    def problem(self, problem: InputProblem, /) -> None: ...
-
-    def finding(self, finding: Finding, /) -> None: ...
-
-    def close(self, tally: Tally, /) -> None: ...
 
 
 class TextReport:
@@ -95,17 +99,19 @@ class JsonReport:
 
     def __init__(self, out):
         self.out, self.first = out, True
+        import tempfile  # only for JSON: the other formats spool nothing
+
         # Open until close(): the spool outlives this call.
         self.spool = tempfile.SpooledTemporaryFile(max_size=2**20, mode="w+", encoding="utf-8")  # noqa: SIM115
         self.spooled = 0
         self.out.write('{\n  "findings": [')
 
     def problem(self, problem: InputProblem) -> None:
-        self.spool.write(("" if not self.spooled else ",") + "\n    " + _dumps(asdict(problem)))
+        self.spool.write(("" if not self.spooled else ",") + "\n    " + _dumps(problem.fields_dict()))
         self.spooled += 1
 
     def finding(self, finding: Finding) -> None:
-        self.out.write(("" if self.first else ",") + "\n    " + _dumps(asdict(finding)))
+        self.out.write(("" if self.first else ",") + "\n    " + _dumps(finding.fields_dict()))
         self.first = False
 
     def close(self, tally: Tally) -> None:
@@ -114,7 +120,7 @@ class JsonReport:
         while chunk := self.spool.read(2**16):
             self.out.write(chunk)
         self.spool.close()
-        counts = asdict(tally)
+        counts = tally.fields_dict()
         del counts["input_problems"]
         rest = "".join(f',\n  "{key}": {value}' for key, value in counts.items())
         self.out.write(("\n  " if self.spooled else "") + "]" + rest + "\n}\n")
@@ -128,13 +134,13 @@ class JsonLinesReport:
         self.out = out
 
     def problem(self, problem: InputProblem) -> None:
-        self.out.write(_dumps({"type": "input_problem", **asdict(problem)}) + "\n")
+        self.out.write(_dumps({"type": "input_problem", **problem.fields_dict()}) + "\n")
 
     def finding(self, finding: Finding) -> None:
-        self.out.write(_dumps({"type": "finding", **asdict(finding)}) + "\n")
+        self.out.write(_dumps({"type": "finding", **finding.fields_dict()}) + "\n")
 
     def close(self, tally: Tally) -> None:
-        self.out.write(_dumps({"type": "summary", **asdict(tally)}) + "\n")
+        self.out.write(_dumps({"type": "summary", **tally.fields_dict()}) + "\n")
 
 
 WRITERS: dict[str, Callable[[TextIO], ReportWriter]] = {

@@ -9,7 +9,6 @@ from itertools import groupby
 from lcdkb.answers import rule_on
 from lcdkb.claims.checks import ALL_CHECKS, Finding, Session
 from lcdkb.claims.lines import ClaimLine, InputProblem
-from lcdkb.claims.seen import SeenClaims
 from lcdkb.lookup import LookupError, find_code, find_payer, find_state, rules_for
 from lcdkb.record import TYPE_CHECKING, MutableRecord
 from lcdkb.terminal import quoted
@@ -17,6 +16,7 @@ from lcdkb.terminal import quoted
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterable, Iterator
 
+    from lcdkb.claims.seen import SeenClaims
     from lcdkb.model import KnowledgeBase, Payer
 
 
@@ -111,7 +111,8 @@ class ClaimStream:
     def __init__(self, kb: KnowledgeBase, items: Iterable[ClaimLine | InputProblem], seen: SeenClaims | None = None):
         self.kb, self.items = kb, items
         self.claim: _Claim | None = None
-        self.seen = seen if seen is not None else SeenClaims()
+        self.seen = seen  # made when a second claim starts (see _met_before), unless given
+        self.first_claim: str | None = None
         self.taint_next: int | None = None  # a line with an unknown claim ID just before the next claim
         self.lines_checked = 0
 
@@ -124,7 +125,8 @@ class ClaimStream:
                     yield from self._problem(item)
             yield from self._finish()
         finally:
-            self.seen.close()  # frees its temporary file now, even when the reader stops early or fails
+            if self.seen is not None:
+                self.seen.close()  # frees its temporary file now, even when the reader stops early or fails
 
     def _line(self, line: ClaimLine) -> Iterator[Finding | InputProblem]:
         if line.code not in self.kb.codes and not line_problem(self.kb, line, code_too=False):
@@ -168,7 +170,7 @@ class ClaimStream:
         """Finishes the claim before; returns the new one, which is now ``self.claim``."""
         yield from self._finish()
         claim = self.claim = _Claim(claim_id)
-        if self.seen.add(claim_id):
+        if self._met_before(claim_id):
             claim.bad_line, claim.explained = line_no, True
             yield InputProblem(
                 line_no,
@@ -178,6 +180,19 @@ class ClaimStream:
                 claim_id,
             )
         return claim
+
+    def _met_before(self, claim_id: str) -> bool:
+        """Whether ``claim_id`` was met before; remembers it. The table of claim IDs (lcdkb.claims.seen) is made
+        when a second claim starts: the first is always new, and a check of one claim (the desk's) needs none."""
+        if self.seen is None:
+            if self.first_claim is None:
+                self.first_claim = claim_id
+                return False
+            from lcdkb.claims.seen import SeenClaims
+
+            self.seen = SeenClaims()
+            self.seen.add(self.first_claim)
+        return self.seen.add(claim_id)
 
     def _finish(self) -> Iterator[Finding | InputProblem]:
         claim, self.claim = self.claim, None

@@ -1,28 +1,30 @@
 """The desk index: for each code, the few kilobytes ``lcdkb lookup`` and a one-line ``lcdkb check`` need, so a
 cached answer starts within a few times the interpreter's own start-up (docs/performance.md).
 
-``lcdkb.cache.store`` writes it next to the model cache, from the model it just validated. One file per code
-holds a header line, then the catalogues and the payers (names, kinds, states and aliases; not the documents a
-payer file lists, which no desk answer prints), then that code's rules, one a line, in the model's order. A
-query parses only the rules it asks for (``DeskKnowledgeBase``), with the model's own decoder
-(``lcdkb.model_codec``), so a damaged or foreign line is refused, never half-read.
+The full command writes a code's file whenever it answers a cached question about that one code
+(``lcdkb.cli._load_model``), from the model it read. The file holds a header line; the stamp it was written
+under; the catalogues and the payers (names, kinds, states and aliases; not the documents a payer file lists,
+which no desk answer prints); then that code's rules, one a line, in the model's order. A query parses only
+the rules it asks for (``DeskKnowledgeBase``), with the model's own decoder (``lcdkb.model_codec``), so a
+damaged or foreign line is refused, never half-read.
 
-Whether the index still describes the data is decided without hashing: ``stamp`` lists every data file, every
-file of lcdkb itself and every schema with its identity and status (inode, size, modification and change
-time), and the index is used only when that list is byte for byte the one it was written with, and every
-file's status settled more than ``SETTLED_SECONDS`` before (the same rule as ``lcdkb.cache``: two writes within
-one tick of the file system's clock could leave the same status; a file changed that recently sends the query
-to the full command, which reads contents). The files are plain JSON (never anything that can run code when
-read) in the user's private cache folder, with a CRC-32 of each file's payload to catch damage; trust comes
-from the folder (see ``lcdkb.cache.trusted``), not from the checksum.
+Whether a file still describes the data is decided without hashing: ``stamp`` lists every data file, every
+file of lcdkb itself and every schema with its identity and status (device, inode, size, modification and
+change time). The stamp is taken before the model is read, and only when every file's status settled more than
+``SETTLED_SECONDS`` before (two writes within one tick of the file system's clock could leave the same status,
+the rule ``lcdkb.cache`` follows too); a file is used only when the stamp taken now is byte for byte the one it
+holds. Any write to a file after the stamp moves its change time, which no tool sets back, so the file is
+never used for data that differs from what it was built from. A file changed too recently sends the query to
+the full command, which reads contents.
 
-Only the standard library's cheapest modules are imported here (os, stat, json, zlib): no pathlib, hashlib or
-platformdirs on the quick path.
+The files are plain JSON (never anything that can run code when read) in the user's private cache folder, with
+a CRC-32 of each file's payload to catch damage; trust comes from the folder (the test of
+``lcdkb.cache.trusted``), not from the checksum. Only cheap standard modules are imported here (os, stat, json,
+zlib): no pathlib, hashlib or platformdirs on the quick path.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import stat
@@ -258,6 +260,7 @@ def _dumps(value) -> bytes:
 
 
 def _write(path: str, fields: dict, payload: bytes) -> None:
+    import contextlib
     import tempfile  # only when writing
 
     header = json.dumps(

@@ -149,15 +149,23 @@ def test_an_edited_data_file_sends_the_query_to_the_full_command(data_dir, capsy
     _both(argv, capsys, monkeypatch, quick=False)
 
 
-def test_a_damaged_index_file_is_not_used(data_dir, capsys, monkeypatch):
+@pytest.mark.parametrize("where", ["head", "rule"])
+def test_a_damaged_index_file_is_not_used(data_dir, capsys, monkeypatch, where):
     code = _codes(data_dir)[0]
     argv = ["lookup", code, "--data", str(data_dir)]
     _both(argv, capsys, monkeypatch, quick=True)
-    path = os.path.join(desk_index.folder(str(data_dir)), desk_index.file_name(code))
+    path = os.path.join(str(desk_index.folder(str(data_dir))), desk_index.file_name(code))
     with open(path, "r+b") as handle:
-        handle.seek(-3, os.SEEK_END)
+        if where == "head":
+            handle.seek(len(handle.readline()) + 2)  # inside the stamp
+        else:
+            handle.seek(-3, os.SEEK_END)  # inside the last rule
         handle.write(b"!!!")
-    assert desk_index.load(str(data_dir), code) is None
+    if where == "head":
+        assert desk_index.load(str(data_dir), code) is None
+    request = desk.parse(argv)
+    assert request is not None and desk.answer(request) is None  # the full command answers
+    assert capsys.readouterr() == ("", "")
 
 
 def test_the_desk_cache_folder_is_the_one_platformdirs_names(monkeypatch, tmp_path):

@@ -35,6 +35,10 @@ import zlib
 from lcdkb import __version__
 from lcdkb.model import KnowledgeBase, Rule
 from lcdkb.model_codec import CodecError, catalogues_from_plain, rule_from_plain
+from lcdkb.record import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TypeGuard
 
 FORMAT = "lcdkb-desk-index"
 VERSION = 1
@@ -135,7 +139,7 @@ def _trusted(path: str) -> bool:
 
 
 def _read(path: str) -> tuple[dict, bytes] | None:
-    """(header, payload) of an index file whose header and checksum check out."""
+    """(header, payload) of an index file of our format; the checksums are the caller's to check."""
     if not _trusted(path):
         return None
     try:
@@ -146,14 +150,14 @@ def _read(path: str) -> tuple[dict, bytes] | None:
             payload = handle.read()
     except (OSError, ValueError, RecursionError):
         return None
-    if (
-        not isinstance(header, dict)
-        or header.get("format") != FORMAT
-        or header.get("version") != VERSION
-        or header.get("crc32") != zlib.crc32(payload)
-    ):
+    if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("version") != VERSION:
         return None
     return header, payload
+
+
+def _count(value: object) -> TypeGuard[int]:
+    """A whole number of 0 or more (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def load(data_dir: str, code: str) -> DeskKnowledgeBase | None:
@@ -166,30 +170,44 @@ def load(data_dir: str, code: str) -> DeskKnowledgeBase | None:
     if found is None:
         return None
     header, payload = found
-    schema_dir, length = header.get("schema_dir"), header.get("stamp_bytes")
-    if not isinstance(schema_dir, str) or not isinstance(length, int) or isinstance(length, bool):
+    schema_dir, stamp_bytes, head_bytes = header.get("schema_dir"), header.get("stamp_bytes"), header.get("head_bytes")
+    if not (isinstance(schema_dir, str) and _count(stamp_bytes) and _count(head_bytes)):
         return None
-    if stamp(data_dir, schema_dir, settled_threshold()) != payload[:length]:
+    prefix = payload[: stamp_bytes + 1 + head_bytes]
+    if header.get("crc32") != zlib.crc32(prefix):
         return None
-    head, *rules = payload[length + 1 :].split(b"\n")
+    if stamp(data_dir, schema_dir, settled_threshold()) != prefix[:stamp_bytes]:
+        return None
     try:
-        document = json.loads(head)
-        payers = document.pop("rule_payers", None) if isinstance(document, dict) else None
+        document = json.loads(prefix[stamp_bytes + 1 :])
+        table = document.pop("rules", None) if isinstance(document, dict) else None
         kb = catalogues_from_plain(document, DeskKnowledgeBase)
     except (ValueError, CodecError, RecursionError):
         return None
-    if not (isinstance(payers, list) and len(payers) == len(rules) and all(isinstance(p, str) for p in payers)):
+    if not isinstance(table, list):
         return None
-    kb.hold(code, dict(zip(payers, rules, strict=True)))
+    spans: dict[str, tuple[int, int, int]] = {}
+    start = len(prefix) + 1
+    for entry in table:
+        if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)):
+            return None
+        payer_id, length, crc = entry
+        if not (_count(length) and _count(crc)):
+            return None
+        spans[payer_id] = (start, length, crc)
+        start += length + 1
+    kb.hold(code, payload, spans)
     return kb
 
 
 class DeskKnowledgeBase(KnowledgeBase):
-    """The catalogues, the payers and one code's rules, each rule read when first asked for. Anything else
-    (another code, every rule) raises ``NotInIndex``: the caller answers with the full model instead."""
+    """The catalogues, the payers and one code's rules, each rule read (and its checksum checked) when first asked
+    for. Anything else (another code, every rule) raises ``NotInIndex``: the caller answers with the full model
+    instead."""
 
-    def hold(self, code: str, lines: dict[str, bytes]) -> None:
-        self._code, self._lines = code, lines
+    def hold(self, code: str, payload: bytes, spans: dict[str, tuple[int, int, int]]) -> None:
+        """``spans``: payer ID -> (start, length, CRC-32) of the payer's rule for ``code`` in ``payload``."""
+        self._code, self._payload, self._spans = code, payload, spans
         self._parsed: dict[str, Rule] = {}
 
     @property
@@ -204,11 +222,15 @@ class DeskKnowledgeBase(KnowledgeBase):
     def rule(self, payer_id: str, code: str) -> Rule | None:
         if code != self._code:
             raise NotInIndex(f"code {code}")
-        if payer_id not in self._lines:
+        if payer_id not in self._spans:
             return None
         if payer_id not in self._parsed:
+            start, length, crc = self._spans[payer_id]
+            line = self._payload[start : start + length]
+            if len(line) != length or zlib.crc32(line) != crc:
+                raise NotInIndex("a damaged rule line")
             try:
-                self._parsed[payer_id] = rule_from_plain(json.loads(self._lines[payer_id]))
+                self._parsed[payer_id] = rule_from_plain(json.loads(line))
             except (ValueError, CodecError, RecursionError):
                 raise NotInIndex("a damaged rule line") from None
         return self._parsed[payer_id]
@@ -219,7 +241,7 @@ class DeskKnowledgeBase(KnowledgeBase):
         if payer_id is not None:
             found = self.rule(payer_id, code)
             return [found] if found else []
-        return [rule for p in self._lines if (rule := self.rule(p, code)) is not None]
+        return [rule for p in self._spans if (rule := self.rule(p, code)) is not None]
 
 
 # --- writing (lcdkb.cache.store, after a full validation) ---------------------------------------------------------
@@ -246,10 +268,12 @@ def store(data_dir: str, schema_dir: str, code: str, kb: KnowledgeBase, taken: b
             return False
         plain = catalogues_plain(kb)
         plain["payers"] = [{**payer, "path": None, "sources": []} for payer in plain["payers"]]
-        rules = kb.rules_for(code)
-        head = _dumps({**plain, "rule_payers": [rule.payer_id for rule in rules]})
-        payload = b"\n".join([taken, head, *(_dumps(rule_plain(rule)) for rule in rules)])
-        _write(os.path.join(where, file_name(code)), {"schema_dir": schema_dir, "stamp_bytes": len(taken)}, payload)
+        lines = [(rule.payer_id, _dumps(rule_plain(rule))) for rule in kb.rules_for(code)]
+        head = _dumps({**plain, "rules": [[payer, len(line), zlib.crc32(line)] for payer, line in lines]})
+        prefix = taken + b"\n" + head
+        fields = {"schema_dir": schema_dir, "stamp_bytes": len(taken), "head_bytes": len(head)}
+        fields["crc32"] = zlib.crc32(prefix)
+        _write(os.path.join(where, file_name(code)), fields, b"\n".join([prefix, *(line for _, line in lines)]))
     except OSError:
         return False  # an index that cannot be written only costs speed
     return True
@@ -263,9 +287,7 @@ def _write(path: str, fields: dict, payload: bytes) -> None:
     import contextlib
     import tempfile  # only when writing
 
-    header = json.dumps(
-        {"format": FORMAT, "version": VERSION, **fields, "crc32": zlib.crc32(payload)}, sort_keys=True
-    ).encode("utf-8")
+    header = json.dumps({"format": FORMAT, "version": VERSION, **fields}, sort_keys=True).encode("utf-8")
     handle, temporary = tempfile.mkstemp(prefix=".part-", dir=os.path.dirname(path))
     try:
         with os.fdopen(handle, "wb") as out:

@@ -30,8 +30,9 @@ class Record:
 
     def _fill(self, values: dict) -> None:
         """Set every field from ``values`` (the ``locals()`` of a subclass's ``__init__``)."""
+        fields = self.__dict__  # set directly: __setattr__ refuses once the record is made
         for name in self.FIELDS:
-            object.__setattr__(self, name, values[name])
+            fields[name] = values[name]
 
     def _key(self) -> tuple:
         return tuple(getattr(self, name) for name in self.COMPARED)

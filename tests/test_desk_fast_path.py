@@ -166,6 +166,7 @@ def test_a_damaged_index_file_is_not_used(data_dir, capsys, monkeypatch, where):
     request = desk.parse(argv)
     assert request is not None and desk.answer(request) is None  # the full command answers
     assert capsys.readouterr() == ("", "")
+    _both(argv, capsys, monkeypatch, quick=True)  # ... and writes the file again
 
 
 def test_the_desk_cache_folder_is_the_one_platformdirs_names(monkeypatch, tmp_path):

@@ -260,7 +260,7 @@ def store(data_dir: str, schema_dir: str, code: str, kb: KnowledgeBase, taken: b
     from lcdkb.model_codec import catalogues_plain, rule_plain
 
     where = folder(data_dir)
-    if where is None or taken is None or code not in kb.codes:
+    if where is None or taken is None or code not in kb.codes or _usable(data_dir, code):
         return False
     try:
         os.makedirs(where, mode=0o700, exist_ok=True)
@@ -276,6 +276,19 @@ def store(data_dir: str, schema_dir: str, code: str, kb: KnowledgeBase, taken: b
         _write(os.path.join(where, file_name(code)), fields, b"\n".join([prefix, *(line for _, line in lines)]))
     except OSError:
         return False  # an index that cannot be written only costs speed
+    return True
+
+
+def _usable(data_dir: str, code: str) -> bool:
+    """Whether the code's file describes the data as it is now, every rule intact (then it is not written again;
+    one written since the stamp this query took is newer than its model)."""
+    kb = load(data_dir, code)
+    if kb is None:
+        return False
+    try:
+        kb.rules_for(code)
+    except NotInIndex:
+        return False
     return True
 
 

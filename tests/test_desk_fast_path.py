@@ -207,3 +207,17 @@ def test_the_quick_path_imports_neither_argparse_nor_dataclasses(capsys):
     env = {**os.environ, "LCDKB_DESK": ""}
     done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, env=env, check=True)
     assert done.stderr == "[]"
+
+
+def test_a_new_file_in_the_data_or_lcdkb_itself_changes_the_stamp(data_dir, tmp_path, capsys, monkeypatch):
+    code = _codes(data_dir)[0]
+    _both(["lookup", code, "--data", str(data_dir)], capsys, monkeypatch, quick=True)
+    assert desk_index.load(str(data_dir), code) is not None
+    (data_dir / "payers" / "notes.txt").write_text("a new file\n", encoding="utf-8")
+    assert desk_index.load(str(data_dir), code) is None
+    (data_dir / "payers" / "notes.txt").unlink()
+    assert desk_index.load(str(data_dir), code) is not None
+    package = tmp_path / "package"
+    package.mkdir()
+    monkeypatch.setattr(desk_index, "PACKAGE", str(package))
+    assert desk_index.load(str(data_dir), code) is None

@@ -102,25 +102,28 @@ def stamp(data_dir: str, schema_dir: str, settled_before: int) -> bytes | None:
 
 
 def _list(lines: list[str], root: str, suffixes: tuple[str, ...] | None, settled_before: int) -> bool:
+    """Add a line per regular file under ``root`` (links to folders not followed, __pycache__ left out), sorted by
+    relative path; False when a file's status changed after ``settled_before``."""
     found = []
-    for where, subfolders, names in os.walk(root, onerror=_raise):
-        subfolders[:] = [d for d in subfolders if d != "__pycache__"]
-        relative = os.path.relpath(where, root)
-        for name in names:
-            if suffixes is None or name.endswith(suffixes):
-                found.append((name if relative == "." else f"{relative}/{name}", os.path.join(where, name)))
-    for relative, path in sorted(found):
-        info = os.stat(path)
+    folders = [("", root)]
+    while folders:
+        prefix, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        folders.append((f"{prefix}{entry.name}/", entry.path))
+                elif suffixes is None or entry.name.endswith(suffixes):
+                    found.append((prefix + entry.name, entry.path))
+    found.sort()
+    for relative, path in found:
+        info = os.stat(path)  # a link to a file is read through, so its target counts
         if not stat.S_ISREG(info.st_mode):
             continue
         if info.st_ctime_ns >= settled_before or info.st_mtime_ns >= settled_before:
             return False
         lines.append(f"{relative}\0{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}")
     return True
-
-
-def _raise(error: OSError) -> None:
-    raise error
 
 
 def settled_threshold() -> int:

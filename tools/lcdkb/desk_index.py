@@ -252,7 +252,10 @@ class DeskKnowledgeBase(KnowledgeBase):
 
 def before_reading(data_dir: str, schema_dir: str) -> bytes | None:
     """The stamp to take before the model is read (from the cache or the data); None when a file changed in the
-    last ``SETTLED_SECONDS`` (then no index is written: its status could not tell a later edit apart)."""
+    last ``SETTLED_SECONDS`` (then no index is written: its status could not tell a later edit apart), or when
+    the cache is off."""
+    if folder(data_dir) is None:
+        return None
     return stamp(data_dir, schema_dir, settled_threshold())
 
 

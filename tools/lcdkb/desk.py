@@ -95,8 +95,9 @@ def data_folder(request: Request) -> str | None:
     return found if found is not None and os.path.isdir(found) else None
 
 
-def answer(request: Request) -> int | None:
-    """Print the answer and return the exit code, or None (nothing printed) to leave it to the full command."""
+def answer(request: Request) -> tuple[int, str, str] | None:
+    """(exit code, standard output, standard error) of the answer, or None to leave the question to the full
+    command. Nothing is printed here: the caller prints the answer only once it is whole."""
     from datetime import date
 
     from lcdkb import desk_index
@@ -119,15 +120,13 @@ def answer(request: Request) -> int | None:
             )
         except (ValueError, lookup.LookupError, desk_index.NotInIndex):
             return None
-        sys.stdout.write(text)
-        return 0
+        return 0, text, ""
     from io import StringIO
 
     from lcdkb.claims.engine import ClaimStream
     from lcdkb.claims.flags import FlagError, claim_lines, report
 
-    # Both streams are held until the report is whole: should the index fall short half-way, nothing is printed
-    # and the full command answers. A one-line report is a few lines long.
+    # The report writes to the standard streams as it goes: here they are held until it is whole.
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = held_out, held_err = StringIO(), StringIO()
     try:
@@ -136,22 +135,26 @@ def answer(request: Request) -> int | None:
         return None
     finally:
         sys.stdout, sys.stderr = out, err
-    out.write(held_out.getvalue())
-    out.flush()
-    err.write(held_err.getvalue())
-    return status
+    return status, held_out.getvalue(), held_err.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if os.environ.get("LCDKB_DESK") != "off" and (request := parse(arguments)) is not None:
         try:
-            status = answer(request)
-        except BrokenPipeError:
-            return 0
+            answered = answer(request)
         except KeyboardInterrupt:
             return 130
-        if status is not None:
+        except Exception:  # anything unforeseen: the full command answers, and reports it as it always does
+            answered = None
+        if answered is not None:
+            status, out, err = answered
+            try:
+                sys.stdout.write(out)
+                sys.stdout.flush()
+                sys.stderr.write(err)
+            except BrokenPipeError:
+                return 0
             return status
     from lcdkb.cli import main as full
 

@@ -88,3 +88,24 @@ def mkdocs_markdown(without: tuple[str, ...] = ()):
         if options:
             configs[name] = options
     return markdown.Markdown(extensions=names, extension_configs=configs)
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """The real data's site, built once (built_site.real_site) and served on 127.0.0.1 for the browser tests. A
+    module that needs another site defines its own ``base_url``."""
+    from browser_helpers import serving
+    from built_site import real_site
+
+    with serving(real_site()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless chromium for a browser test module that does not launch its own (one per module: Playwright's
+    sync API runs one instance at a time); each test opens its own context (viewport, storage)."""
+    from browser_helpers import chromium_or_skip, launched_chromium
+
+    with launched_chromium(chromium_or_skip()) as launched:
+        yield launched

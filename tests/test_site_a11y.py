@@ -8,12 +8,11 @@ import os
 
 import pytest
 
-from browser_helpers import chromium_or_skip, launched_chromium, serving
-from built_site import real_site
+from browser_helpers import chromium_or_skip
 from conftest import REPO
 
 pytest.importorskip("playwright.sync_api")
-CHROMIUM = chromium_or_skip()
+chromium_or_skip()  # the module skips without chromium (fails in CI, which requires it)
 AXE = REPO / "tests" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 if not AXE.is_file():
     if os.environ.get("LCDKB_REQUIRE_BROWSER") == "1":
@@ -29,18 +28,6 @@ PAGES = [
     "/cheatsheets/states/tx/",
     "/review/",
 ]
-
-
-@pytest.fixture(scope="module")
-def base_url():
-    with serving(real_site()) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium(CHROMIUM) as launched:
-        yield launched
 
 
 def violations(browser, url, width=1280, prepare=None):

@@ -6,30 +6,17 @@ import re
 
 import pytest
 
-from browser_helpers import chromium_or_skip, launched_chromium, serving
-from built_site import real_site
+from browser_helpers import chromium_or_skip
 from conftest import REPO
 from lcdkb import api
 from lcdkb.site.cheatsheet import SHEET_HEADER
 
 pytest.importorskip("playwright.sync_api")
-CHROMIUM = chromium_or_skip()
+chromium_or_skip()  # the module skips without chromium (fails in CI, which requires it)
 KB = api.load(REPO / "lcd_data")
 PAYERS = sorted(KB.payers)
 # The printable width in CSS pixels: the page less the 8 mm margins of lcdkb.css's @page rule (96 px per inch).
 PRINTABLE_WIDTH = {"Letter": round(11 * 96 - 2 * 8 / 25.4 * 96), "A4": round(297 / 25.4 * 96 - 2 * 8 / 25.4 * 96)}
-
-
-@pytest.fixture(scope="module")
-def base_url():
-    with serving(real_site()) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium(CHROMIUM) as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -190,6 +190,16 @@ def test_the_desk_data_folder_is_the_one_the_full_command_uses(monkeypatch, tmp_
     assert request is not None and os.path.samefile(desk.data_folder(request), default_data_dir())
     monkeypatch.setenv("LCDKB_DATA", str(tmp_path))
     assert desk.data_folder(request) == str(default_data_dir())
+    monkeypatch.delenv("LCDKB_DATA")
+    monkeypatch.chdir(tmp_path)  # no ./lcd_data here: the checkout's (or the bundled snapshot)
+    assert desk.data_folder(request) == str(default_data_dir())
+
+
+def test_the_default_data_folder_is_answered_on_the_quick_path_too(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("LCDKB_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    _both(["lookup", "64483", "--state", "TX"], capsys, monkeypatch, quick=True)
+    _both(["check", "--code", "64483", "--state", "TX", "--format", "jsonl"], capsys, monkeypatch, quick=True)
 
 
 def test_the_quick_path_imports_neither_argparse_nor_dataclasses(capsys):

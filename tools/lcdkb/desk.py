@@ -89,10 +89,15 @@ def parse(argv: list[str]) -> Request | None:
 
 
 def data_folder(request: Request) -> str | None:
-    """--data, $LCDKB_DATA or ./lcd_data, as ``lcdkb.paths.default_data_dir`` tries them first; None for the
-    rest of its search (the full command does it)."""
+    """The data folder the full command would read: --data, else what ``lcdkb.paths.default_data_dir`` finds
+    ($LCDKB_DATA and ./lcd_data are tried here first, without importing pathlib); None when it is not a folder
+    (the full command says so)."""
     found = request.data or os.environ.get("LCDKB_DATA") or ("lcd_data" if os.path.isdir("lcd_data") else None)
-    return found if found is not None and os.path.isdir(found) else None
+    if found is None:
+        from lcdkb.paths import default_data_dir  # the checkout's lcd_data/ or the package's bundled snapshot
+
+        found = str(default_data_dir())
+    return found if os.path.isdir(found) else None
 
 
 def answer(request: Request) -> tuple[int, str, str] | None:

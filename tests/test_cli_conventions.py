@@ -53,7 +53,7 @@ def test_build_reports_each_stage_with_its_time_and_quiet_says_nothing(tmp_path,
     stages = [line for line in err.splitlines() if line.startswith("lcdkb build: ")]
     assert [line.split(": ", 1)[1].split(" (")[0] for line in stages[:4]] == [
         "validated the data and built the model",
-        "rendered the api/v1 exports",
+        "prepared and validated the api/v1 exports",
         "generated the pages",
         f"built {stages[3].split()[3]} pages with MkDocs",
     ]

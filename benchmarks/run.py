@@ -75,15 +75,21 @@ def run(args: list[str], env: dict | None = None, stdout=subprocess.DEVNULL) -> 
     return elapsed, kib / 1024, code
 
 
-def repeated(args: list[str], env: dict, times: int) -> tuple[float, float, float, int]:
-    """(median s, min s, peak MiB, last exit code) over ``times`` runs after one warm-up run."""
-    run(args, env)
-    samples, peak, code = [], 0.0, 0
+def interleaved(commands: dict[str, list[str]], env: dict, times: int) -> dict[str, tuple[float, float, float, int]]:
+    """For each named command: (median s, min s, peak MiB, last exit code) over ``times`` rounds, after one warm-up
+    run of each. Each round runs every command once, in turn, so a change in the machine's load between rounds
+    touches all of them alike and their ratios stay fair."""
+    for args in commands.values():
+        run(args, env)
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    peaks = dict.fromkeys(commands, 0.0)
+    codes = dict.fromkeys(commands, 0)
     for _ in range(times):
-        seconds, mib, code = run(args, env)
-        samples.append(seconds)
-        peak = max(peak, mib)
-    return statistics.median(samples), min(samples), peak, code
+        for name, args in commands.items():
+            seconds, mib, codes[name] = run(args, env)
+            samples[name].append(seconds)
+            peaks[name] = max(peaks[name], mib)
+    return {name: (statistics.median(s), min(s), peaks[name], codes[name]) for name, s in samples.items()}
 
 
 def floor_parse(data: Path) -> list[str]:
@@ -205,14 +211,15 @@ def measure(size: int, work: Path, args) -> SizeResult:
     lookup = [lcdkb, "lookup", code_name(7), "--payer", "bench-payer-0000", "--data", str(data)]
     record("lcdkb lookup (first: validates, fills cache)", lookup)
     time.sleep(2.5)  # past lcdkb.cache.SETTLED_SECONDS: later queries fingerprint the data by file status
-    start_median, start_min, start_mib, _ = repeated([sys.executable, "-c", "pass"], env, args.repeat)
+    single = [lcdkb, "check", "--code", code_name(7), "--payer", "bench-payer-0000", "--data", str(data)]
+    quick = interleaved({"pass": [sys.executable, "-c", "pass"], "lookup": lookup, "check": single}, env, args.repeat)
+    start_median, start_min, start_mib, _ = quick["pass"]
     result.add(Step(f"python -c pass (median of {args.repeat})", start_median, start_mib, f"min {start_min:.3f} s"))
-    median, fastest, mib, code = repeated(lookup, env, args.repeat)
+    median, fastest, mib, code = quick["lookup"]
     ratio = median / start_median
     result.ratios["cached lookup / python -c pass"] = ratio
     result.add(Step(f"lcdkb lookup, cached (median of {args.repeat})", median, mib, _quick_note(code, fastest, ratio)))
-    single = [lcdkb, "check", "--code", code_name(7), "--payer", "bench-payer-0000", "--data", str(data)]
-    median, fastest, mib, code = repeated(single, env, args.repeat)
+    median, fastest, mib, code = quick["check"]
     ratio = median / start_median
     result.ratios["single-claim check / python -c pass"] = ratio
     result.add(

@@ -24,9 +24,17 @@ def written(folder):
 
 @pytest.mark.skipif(sys.platform != "linux", reason="two processes only where the system forks")
 def test_two_processes_write_the_same_files_as_one(view, tmp_path, monkeypatch):
+    forks = []
+    real_context = page_writer.multiprocessing.get_context
+    monkeypatch.setattr(page_writer, "_can_fork", lambda: True)  # other tests may have left threads running
+    monkeypatch.setattr(
+        page_writer.multiprocessing, "get_context", lambda kind: forks.append(kind) or real_context(kind)
+    )
     count = page_writer.write_pages(view, tmp_path / "two")
-    monkeypatch.setenv("LCDKB_BUILD_PROCESSES", "1")
+    assert forks == ["fork"]
+    monkeypatch.setattr(page_writer, "_can_fork", lambda: False)
     assert page_writer.write_pages(view, tmp_path / "one") == count
+    assert forks == ["fork"]
     files = written(tmp_path / "two")
     assert files == written(tmp_path / "one")
     expected = with_keywords(all_pages(view), view.kb)
@@ -37,7 +45,25 @@ def test_a_failure_in_the_other_process_is_one_line(view, tmp_path, monkeypatch)
     def broken() -> dict[str, str]:
         raise ValueError("not a safe anchor: 'x y'")
 
+    monkeypatch.setattr(page_writer, "_can_fork", lambda: True)
     monkeypatch.setattr(page_writer, "page_parts", lambda _view: [lambda: {"index.md": "# Home\n"}, broken])
     with pytest.raises(page_writer.PageWriteError) as failure:
         page_writer.write_pages(view, tmp_path)
     assert str(failure.value) == "generating the pages failed: ValueError: not a safe anchor: 'x y'"
+
+
+def test_only_a_single_threaded_linux_process_forks(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(page_writer.sys, "platform", "linux")
+    monkeypatch.delenv("LCDKB_BUILD_PROCESSES", raising=False)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert page_writer._can_fork()
+    monkeypatch.setattr(threading, "active_count", lambda: 2)  # a lock another thread holds would stay locked
+    assert not page_writer._can_fork()
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setenv("LCDKB_BUILD_PROCESSES", "1")
+    assert not page_writer._can_fork()
+    monkeypatch.delenv("LCDKB_BUILD_PROCESSES")
+    monkeypatch.setattr(page_writer.sys, "platform", "darwin")
+    assert not page_writer._can_fork()

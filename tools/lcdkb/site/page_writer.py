@@ -3,8 +3,8 @@
 Page generation is pure: each page is a function of the model. ``pages.page_parts`` splits the pages into two
 parts of about the same cost; on Linux a forked child (``multiprocessing``'s fork start method: the child shares
 the parent's model without copying or pickling it) writes the second part while this process writes the first.
-Elsewhere, or with ``LCDKB_BUILD_PROCESSES=1``, both parts are written here, one after the other. The files are
-the same either way.
+Elsewhere, in a process that runs other threads, or with ``LCDKB_BUILD_PROCESSES=1``, both parts are written
+here, one after the other. The files are the same either way.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import gc
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -60,7 +61,13 @@ def write_pages(view: View, target: Path) -> int:
 
 
 def _can_fork() -> bool:
-    return sys.platform == "linux" and os.environ.get("LCDKB_BUILD_PROCESSES", "2") != "1"
+    """Linux, unless turned off, and only from a single-threaded process: a fork copies just the calling thread,
+    and a lock another thread held at that moment (an import, logging) would stay locked in the child."""
+    return (
+        sys.platform == "linux"
+        and os.environ.get("LCDKB_BUILD_PROCESSES", "2") != "1"
+        and threading.active_count() == 1
+    )
 
 
 def _child(parts: list[Part], kb: KnowledgeBase, target: Path, send: Connection) -> None:

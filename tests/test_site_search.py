@@ -206,6 +206,12 @@ def test_a_code_links_to_its_section_of_a_payer_page(page, base_url):
     assert any(p.startswith("/payers/") and p.endswith("#64483") for p in found), found
 
 
+def test_a_payer_and_a_code_open_the_code_s_section_of_that_payer_s_page(page, base_url):
+    _, hits = type_query(page, base_url, "Novitas 64483")
+    found = result_paths(hits)
+    assert any(p in ("/payers/medicare-jh/#64483", "/payers/medicare-jl/#64483") for p in found), found
+
+
 def test_a_near_miss_says_what_else_was_searched(page, base_url):
     type_query(page, base_url, "6483")
     status = page.locator("#lcdkb-search-results .lcdkb-search__status")

@@ -139,19 +139,33 @@
     return (sub.weighted_locations || []).reduce((sum, loc) => sum + (loc.balanced_score || 0), 0);
   }
 
-  // The section of the page that matched best: a heading's sub-result when one holds the hits.
-  // The page's own heading (h1) stands for the whole page: its link has no fragment.
-  function bestSection(page) {
+  // How many of the query's words a section holds, counting the page's title as part of every section: for
+  // "Novitas 64483" the 64483 section of a Novitas payer page holds both, its introduction only one.
+  function covered(page, sub, words) {
+    const text = `${(page.meta && page.meta.title) || ""} ${sub.title || ""} ${sub.excerpt || ""}`
+      .replace(/<[^>]*>/g, " ")
+      .toLowerCase();
+    return words.filter((word) => text.includes(word)).length;
+  }
+
+  // The section of the page that matched best: a heading's sub-result when one holds the hits. Sections that
+  // hold more of the query's words come first, then the ones with the higher score. The page's own heading (h1)
+  // stands for the whole page: its link has no fragment.
+  function bestSection(page, words) {
     const subs = page.sub_results || [];
     let best = null;
-    for (const sub of subs) if (!best || score(sub) > score(best)) best = sub;
+    let bestCovered = -1;
+    for (const sub of subs) {
+      const count = covered(page, sub, words);
+      if (count > bestCovered || (count === bestCovered && score(sub) > score(best))) [best, bestCovered] = [sub, count];
+    }
     if (!best) return { url: page.url, title: page.meta.title, excerpt: page.excerpt };
     if (best.anchor && best.anchor.element === "h1") return { ...best, url: page.url };
     return best;
   }
 
-  function entry(page) {
-    const section = bestSection(page);
+  function entry(page, query) {
+    const section = bestSection(page, normal(query).split(" ").filter(Boolean));
     const item = document.createElement("li");
     const link = document.createElement("a");
     link.className = "lcdkb-search-hit";
@@ -191,13 +205,13 @@
     panel.setAttribute("aria-busy", "true");
     const first = count ? await answer.results[0].data() : null;
     if (mine !== generation) return;
-    list.replaceChildren(...(first ? [entry(first)] : []));
+    list.replaceChildren(...(first ? [entry(first, query)] : []));
     status.textContent = `${text}.`;
     shown = query;
     open();
     const rest = await Promise.all(answer.results.slice(1).map((result) => result.data()));
     if (mine !== generation) return;
-    list.append(...rest.map(entry));
+    list.append(...rest.map((page) => entry(page, query)));
     panel.setAttribute("aria-busy", "false");
   }
 

@@ -115,6 +115,20 @@ def test_claims_precheck_counts_what_lcdkb_check_would_have_flagged(remits, caps
     assert precheck["same_reason_by_reason"] == {"diagnosis": 15, "prior-authorization": 9}
 
 
+def test_claims_precheck_without_room_for_the_claim_ids_is_one_line(remits, capsys, monkeypatch):
+    from lcdkb.claims import seen
+
+    def no_room(self, claim_id):
+        raise seen.SeenStoreError("cannot keep the claim IDs met so far in a temporary file (disk full)")
+
+    monkeypatch.setattr(seen.SeenClaims, "add", no_room)
+    folder, _, _, db = remits
+    assert main(["denials", "report", "--db", str(db), "--claims", str(folder / "claims.csv"), *DATA]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.strip().splitlines()[-1].startswith("lcdkb: error: cannot keep the claim IDs met")
+    assert "Traceback" not in err
+
+
 def test_reimport_adds_nothing(remits, tmp_path, capsys):
     _, _, paths, db = remits
     before = _counts(db)

@@ -191,6 +191,8 @@ def run_report(args) -> int:
     settings = weekly.Settings(weeks=args.weeks, until=args.until, payer=args.payer, code=code)
     settings = _fit_patterns(settings)
     crosswalk = reasons.load()
+    from lcdkb.claims.seen import SeenStoreError
+
     try:
         with Store(_db_path(args), read_only=True) as store:
             analysis = weekly.analyse(store.con, crosswalk, settings)
@@ -202,7 +204,7 @@ def run_report(args) -> int:
                 finally:
                     if source is not sys.stdin.buffer:
                         source.close()
-    except StoreError as exc:
+    except (StoreError, SeenStoreError) as exc:  # SeenStoreError: no temporary folder for the claim IDs met
         raise _usage(str(exc)) from None
     report = report_data.build(kb, crosswalk, analysis, checked, site_url)
     if args.format == "json":

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import VALID
-from lcdkb import cache
+from lcdkb import cache, file_status
 from lcdkb.cli import main
 from lcdkb.model_codec import CodecError, from_plain, to_plain
 
@@ -318,7 +318,7 @@ def test_a_cached_query_imports_neither_the_validator_nor_jsonschema(data_dir, t
     import sys
     import time
 
-    time.sleep(cache.SETTLED_SECONDS + 0.5)  # the copied data settles: both queries fingerprint it by status
+    time.sleep(file_status.SETTLED_SECONDS + 0.5)  # the copied data settles: both queries fingerprint it by status
     env = {**os.environ, "LCDKB_CACHE_DIR": str(tmp_path / "cache")}
     query = ["lookup", "64483", "--payer", "fixture-mac", "--data", str(data_dir)]
     script = (

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from conftest import REPO
-from lcdkb import cli, desk, desk_index
+from lcdkb import cli, desk, desk_index, file_status
 
 REAL = REPO / "lcd_data"
 STATES = ["TX", "CA", "VA", "NY", "FL"]
@@ -21,7 +21,7 @@ def private_cache(tmp_path, monkeypatch):
     monkeypatch.delenv("LCDKB_DESK", raising=False)
     # A freshly copied fixture has only just been written; 0 lets its index be used at once (the real setting,
     # 2 s, is about clocks, not about what is printed).
-    monkeypatch.setattr(desk_index, "SETTLED_SECONDS", 0)
+    monkeypatch.setattr(file_status, "SETTLED_SECONDS", 0)
 
 
 def _run(main, argv, capsys) -> tuple[int | str | None, str, str]:

@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from lcdkb import __version__
+from lcdkb.file_status import files_under, settled, settled_threshold, status_text, trusted
 from lcdkb.model import KnowledgeBase
 from lcdkb.model_codec import CodecError, catalogues_plain, from_plain, rule_plain
 from lcdkb.paths import schema_dir
@@ -40,8 +41,7 @@ VERSION = 2
 MAX_HEADER_BYTES = 4096
 MAX_FILE_BYTES = 1 << 30
 STALE_PART_SECONDS = 3600
-SETTLED_SECONDS = 2
-_PACKAGE_SUFFIXES = {".py", ".txt", ".json"}
+_PACKAGE_SUFFIXES = (".py", ".txt", ".json")
 
 
 def cache_dir() -> Path | None:
@@ -55,40 +55,17 @@ def cache_dir() -> Path | None:
     return user_cache_path("lcdkb", appauthor=False)
 
 
-def _files(root: Path, suffixes: set[str] | None) -> list[tuple[str, str]]:
-    """(relative path, full path) of every regular file under ``root`` (links not followed), sorted."""
-    found = []
-    for folder, subfolders, names in os.walk(root, onerror=_raise):
-        subfolders[:] = [d for d in subfolders if d != "__pycache__"]
-        relative = os.path.relpath(folder, root)
-        for name in names:
-            if suffixes is None or os.path.splitext(name)[1] in suffixes:
-                found.append((name if relative == "." else f"{relative}/{name}", os.path.join(folder, name)))
-    return sorted(found)
-
-
-def _raise(error: OSError) -> None:
-    raise error
-
-
-def _hash_tree(digest, root: Path, suffixes: set[str] | None, settled_before: int) -> None:
-    for relative, path in _files(root, suffixes):
+def _hash_tree(digest, root: Path, suffixes: tuple[str, ...] | None, settled_before: int) -> None:
+    for relative, path in files_under(root, suffixes):
         info = os.stat(path)  # a link inside the data folder is read through, so its target counts
         if not stat.S_ISREG(info.st_mode):
             continue
         digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
-        if info.st_ctime_ns < settled_before and info.st_mtime_ns < settled_before:
-            digest.update(
-                f"stat:{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}".encode()
-            )
+        if settled(info, settled_before):
+            digest.update(f"stat:{status_text(info)}".encode())
         else:
             with open(path, "rb") as handle:
                 digest.update(b"sha256:" + hashlib.file_digest(handle, "sha256").digest())
-
-
-def settled_threshold() -> int:
-    """The time (ns) before which a file's status alone identifies its contents."""
-    return time.time_ns() - SETTLED_SECONDS * 1_000_000_000
 
 
 def before_reading(data_dir: Path) -> tuple[str, int] | None:
@@ -109,7 +86,7 @@ def fingerprint(data_dir: Path, settled_before: int | None = None) -> str | None
         digest.update(b"\1package\1")
         _hash_tree(digest, PACKAGE, _PACKAGE_SUFFIXES, settled_before)
         digest.update(b"\1schemas\1")
-        _hash_tree(digest, schema_dir(), {".json"}, settled_before)
+        _hash_tree(digest, schema_dir(), (".json",), settled_before)
     except OSError:
         return None
     return digest.hexdigest()
@@ -128,17 +105,6 @@ def _shard_name(code: str | None) -> str:
     if code is None:
         return "all.json"
     return f"code-{hashlib.sha256(code.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}.json"
-
-
-def trusted(path: Path) -> bool:
-    """Our own file or folder, not writable by anyone else."""
-    try:
-        info = path.lstat()
-    except OSError:
-        return False
-    if stat.S_ISLNK(info.st_mode) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return False
-    return not hasattr(os, "getuid") or info.st_uid == os.getuid()
 
 
 def _read(path: Path, expected: str) -> KnowledgeBase | None:

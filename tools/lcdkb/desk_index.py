@@ -19,7 +19,7 @@ the full command, which reads contents.
 
 The files are plain JSON (never anything that can run code when read) in the user's private cache folder, with
 a CRC-32 of each file's payload to catch damage; trust comes from the folder (the test of
-``lcdkb.cache.trusted``), not from the checksum. Only cheap standard modules are imported here (os, stat, json,
+``lcdkb.file_status.trusted``), not from the checksum. Only cheap standard modules are imported here (os, stat, json,
 zlib): no pathlib, hashlib or platformdirs on the quick path.
 """
 
@@ -29,10 +29,10 @@ import json
 import os
 import stat
 import sys
-import time
 import zlib
 
 from lcdkb import __version__
+from lcdkb.file_status import files_under, settled, settled_threshold, status_text, trusted
 from lcdkb.model import KnowledgeBase, Rule
 from lcdkb.model_codec import CodecError, catalogues_from_plain, rule_from_plain
 from lcdkb.record import TYPE_CHECKING
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
 FORMAT = "lcdkb-desk-index"
 VERSION = 1
-SETTLED_SECONDS = 2
 MAX_FILE_BYTES = 1 << 28
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE_SUFFIXES = (".py", ".txt", ".json")
@@ -102,48 +101,21 @@ def stamp(data_dir: str, schema_dir: str, settled_before: int) -> bytes | None:
 
 
 def _list(lines: list[str], root: str, suffixes: tuple[str, ...] | None, settled_before: int) -> bool:
-    """Add a line per regular file under ``root`` (links to folders not followed, __pycache__ left out), sorted by
-    relative path; False when a file's status changed after ``settled_before``."""
-    found = []
-    folders = [("", root)]
-    while folders:
-        prefix, folder = folders.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name != "__pycache__":
-                        folders.append((f"{prefix}{entry.name}/", entry.path))
-                elif suffixes is None or entry.name.endswith(suffixes):
-                    found.append((prefix + entry.name, entry.path))
-    found.sort()
-    for relative, path in found:
+    """Add a line per regular file under ``root`` with its status; False when a file's status changed after
+    ``settled_before``."""
+    for relative, path in files_under(root, suffixes):
         info = os.stat(path)  # a link to a file is read through, so its target counts
         if not stat.S_ISREG(info.st_mode):
             continue
-        if info.st_ctime_ns >= settled_before or info.st_mtime_ns >= settled_before:
+        if not settled(info, settled_before):
             return False
-        lines.append(f"{relative}\0{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}")
+        lines.append(f"{relative}\0{status_text(info)}")
     return True
-
-
-def settled_threshold() -> int:
-    return time.time_ns() - SETTLED_SECONDS * 1_000_000_000
-
-
-def _trusted(path: str) -> bool:
-    """Our own file or folder, not writable by anyone else (the same test as ``lcdkb.cache.trusted``)."""
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return False
-    if stat.S_ISLNK(info.st_mode) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return False
-    return not hasattr(os, "getuid") or info.st_uid == os.getuid()
 
 
 def _read(path: str) -> tuple[dict, bytes] | None:
     """(header, payload) of an index file of our format; the checksums are the caller's to check."""
-    if not _trusted(path):
+    if not trusted(path):
         return None
     try:
         with open(path, "rb") as handle:
@@ -167,7 +139,7 @@ def load(data_dir: str, code: str) -> DeskKnowledgeBase | None:
     """The desk view of the model for ``code``: None when there is no index file for it, the file is damaged,
     or any file it depends on changed (or changed too recently to tell by its status)."""
     where = folder(data_dir)
-    if where is None or not _trusted(where):
+    if where is None or not trusted(where):
         return None
     found = _read(os.path.join(where, file_name(code)))
     if found is None:
@@ -270,7 +242,7 @@ def store(data_dir: str, schema_dir: str, code: str, kb: KnowledgeBase, taken: b
         return False
     try:
         os.makedirs(where, mode=0o700, exist_ok=True)
-        if not _trusted(where):
+        if not trusted(where):
             return False
         plain = catalogues_plain(kb)
         plain["payers"] = [{**payer, "path": None, "sources": []} for payer in plain["payers"]]

@@ -57,7 +57,7 @@ def write_pages(view: View, target: Path) -> int:
         receive.close()
     if status != "ok" or child.exitcode != 0:
         raise PageWriteError(f"generating the pages failed: {value}")
-    return count + int(value)
+    return count + value
 
 
 def _can_fork() -> bool:
@@ -77,7 +77,7 @@ def _child(parts: list[Part], kb: KnowledgeBase, target: Path, send: Connection)
         send.send(("error", f"{type(problem).__name__}: {problem}"))
         send.close()
         os._exit(1)
-    send.send(("ok", str(count)))
+    send.send(("ok", count))
     send.close()
 
 

@@ -34,7 +34,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from lcdkb import __version__
-from lcdkb.cache import trusted
+from lcdkb.file_status import trusted
 from lcdkb.sources.listing import MAX_BYTES, Listing, ListingError, from_json_text, size_limit
 
 DEFAULT_API = "https://api.coverage.cms.gov"
